@@ -1,0 +1,68 @@
+"""Records written to the side topics: PCI-violation alerts and dead letters.
+
+Neither ever carries card data. A dead letter keeps the original payload (so a fixed
+event can be replayed and nothing accepted is lost) unless the payload held card
+data, in which case the payload is dropped and only the alert remains.
+"""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import AwareDatetime, BaseModel, ConfigDict
+
+from contracts.errors import RejectionReason
+
+__all__ = ["DeadLetter", "ErrorDetail", "MessagePosition", "PciAlert", "PciFindingRecord"]
+
+
+class MessagePosition(BaseModel):
+    """Where a message came from: a topic position, or an HTTP request."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    source: Literal["stream", "http"]
+    topic: str | None = None
+    partition: int | None = None
+    offset: int | None = None
+
+
+class PciFindingRecord(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    path: str
+    kind: Literal["card_number", "forbidden_field"]
+
+
+class PciAlert(BaseModel):
+    """Card data reached the boundary. Says where, never what."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    alert_type: Literal["pci_violation"] = "pci_violation"
+    alert_id: str
+    findings: tuple[PciFindingRecord, ...]
+    transaction_id: str | None
+    position: MessagePosition
+    detected_at: AwareDatetime
+
+
+class ErrorDetail(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    loc: str
+    code: str
+    message: str
+
+
+class DeadLetter(BaseModel):
+    """A message that could not be handled, with the reason and its position."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    reason: RejectionReason | Literal["processing_error"]
+    errors: tuple[ErrorDetail, ...]
+    transaction_id: str | None
+    position: MessagePosition
+    received_at: AwareDatetime
+    payload: str | None  # the original bytes as text; None when they held card data

@@ -1,0 +1,106 @@
+"""Decode and validate raw events at the boundary: PCI guard, schema, policy.
+
+Order matters: the PCI scan runs on the decoded document *before* the schema, so card
+data is reported as a PCI violation wherever it hides (an unknown field, metadata, a
+misspelt key) and the schema's error text never gets a chance to quote it.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+import orjson
+from pydantic import ValidationError
+
+from contracts.errors import FieldError, InvalidEvent
+from contracts.events import TransactionEvent
+from contracts.pci import contains_pan, scan_document
+from contracts.policy import BoundaryPolicy
+
+__all__ = ["EventDecoder", "safe_transaction_id"]
+
+_SAFE_ID = re.compile(r"^[A-Za-z0-9_\-]{1,255}$")
+
+
+def _loc(parts: tuple[int | str, ...]) -> str:
+    text = ""
+    for part in parts:
+        if isinstance(part, int):
+            text += f"[{part}]"
+        else:
+            text = f"{text}.{part}" if text else str(part)
+    return text or "$"
+
+
+def safe_transaction_id(document: object) -> str | None:
+    """The document's transaction id when it is a plain token free of card data."""
+    if not isinstance(document, dict):
+        return None
+    value = document.get("transaction_id")
+    if isinstance(value, str) and _SAFE_ID.match(value) and not contains_pan(value):
+        return value
+    return None
+
+
+class EventDecoder:
+    """Turns raw bytes into a :class:`TransactionEvent` or raises :class:`InvalidEvent`."""
+
+    def __init__(self, policy: BoundaryPolicy) -> None:
+        self._policy = policy
+
+    def decode(self, raw: bytes | str) -> TransactionEvent:
+        try:
+            document: Any = orjson.loads(raw)
+        except orjson.JSONDecodeError:
+            text = raw.decode("utf-8", "replace") if isinstance(raw, bytes) else raw
+            if contains_pan(text):
+                raise InvalidEvent(
+                    "pci_violation",
+                    (FieldError("$", "card_number", "the payload carries a card number"),),
+                ) from None
+            raise InvalidEvent(
+                "invalid_json",
+                (FieldError("$", "invalid_json", "the payload is not valid UTF-8 JSON"),),
+            ) from None
+        return self.validate(document)
+
+    def validate(self, document: Any) -> TransactionEvent:
+        """Validate an already-decoded JSON document."""
+        findings = scan_document(document)
+        if findings:
+            raise InvalidEvent(
+                "pci_violation",
+                tuple(
+                    FieldError(
+                        f.path,
+                        f.kind,
+                        "card numbers are never accepted; send the payment-method token"
+                        if f.kind == "card_number"
+                        else "card numbers, CVVs and expiry dates are never accepted; "
+                        "remove this field",
+                    )
+                    for f in findings
+                ),
+                transaction_id=safe_transaction_id(document),
+            )
+        if not isinstance(document, dict):
+            raise InvalidEvent(
+                "invalid_json",
+                (FieldError("$", "not_an_object", "the payload must be a JSON object"),),
+            )
+        try:
+            event = TransactionEvent.model_validate(document)
+        except ValidationError as exc:
+            raise InvalidEvent(
+                "schema",
+                tuple(
+                    FieldError(_loc(err["loc"]), err["type"], err["msg"])
+                    for err in exc.errors(include_url=False, include_input=False)
+                ),
+                transaction_id=safe_transaction_id(document),
+            ) from None
+        problems = self._policy.check(event)
+        if problems:
+            raise InvalidEvent("policy", problems, transaction_id=event.transaction_id)
+        return event

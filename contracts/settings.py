@@ -1,0 +1,175 @@
+"""One typed, frozen settings object, built once at the edge and passed down.
+
+Every field is read from the environment with the ``RISKSTREAM_`` prefix (for example
+``RISKSTREAM_KAFKA_BOOTSTRAP=broker1:9092,broker2:9092``). Library code never reads
+``os.environ``: it receives a :class:`Settings`.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated, Any, Literal
+
+from pydantic import (
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    RedisDsn,
+    SecretStr,
+    ValidationError,
+    model_validator,
+)
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+
+from contracts.errors import SettingsError
+
+__all__ = ["Environment", "HostPort", "Settings", "load_settings"]
+
+Environment = Literal["development", "test", "staging", "production"]
+
+# Prefixes of processor secrets that move real money.
+LIVE_SECRET_PREFIXES = ("sk_live_", "rk_live_")
+
+
+class HostPort(BaseModel):
+    """A network endpoint; ``str()`` gives ``host:port``."""
+
+    model_config = ConfigDict(frozen=True)
+
+    host: Annotated[str, Field(min_length=1, max_length=253, pattern=r"^[A-Za-z0-9.\-:\[\]]+$")]
+    port: Annotated[int, Field(ge=1, le=65535)]
+
+    def __str__(self) -> str:
+        return f"{self.host}:{self.port}"
+
+
+def _split_endpoints(value: Any) -> Any:
+    if isinstance(value, str):
+        endpoints = []
+        for item in value.split(","):
+            host, sep, port = item.strip().rpartition(":")
+            if not sep or not host:
+                raise ValueError(f"expected host:port, got {item.strip()!r}")
+            endpoints.append({"host": host, "port": port})
+        return tuple(endpoints)
+    return value
+
+
+def _split_words(value: Any) -> Any:
+    if isinstance(value, str):
+        return frozenset(word.strip().upper() for word in value.split(",") if word.strip())
+    return value
+
+
+KafkaBootstrap = Annotated[tuple[HostPort, ...], NoDecode, BeforeValidator(_split_endpoints)]
+CurrencyList = Annotated[frozenset[str], NoDecode, BeforeValidator(_split_words)]
+
+DEFAULT_CURRENCIES = frozenset(
+    "USD EUR GBP CAD AUD NZD JPY CHF SEK NOK DKK PLN CZK HUF RON BGN SGD HKD MXN BRL INR ZAR "
+    "AED".split()
+)
+
+
+class Settings(BaseSettings):
+    """All of riskstream's configuration. Frozen; secrets print masked."""
+
+    model_config = SettingsConfigDict(
+        env_prefix="RISKSTREAM_",
+        frozen=True,
+        extra="forbid",
+        hide_input_in_errors=True,
+    )
+
+    environment: Environment = "development"
+    data_dir: Path = Path(".riskstream")
+    log_level: Literal["debug", "info", "warn", "error"] = "info"
+
+    # Services. When unset, the commands look for the embedded stack that
+    # `riskstream up` records in data_dir (see riskstream.stack).
+    kafka_bootstrap: KafkaBootstrap | None = None
+    redis_url: RedisDsn | None = None
+
+    # Topics: names are ``{topic_prefix}{logical name}``; partition counts are fixed at
+    # creation because the embedded broker cannot add partitions later.
+    topic_prefix: str = Field(default="", pattern=r"^[A-Za-z0-9._\-]*$")
+    transactions_partitions: int = Field(default=8, ge=1, le=1024)
+    decisions_partitions: int = Field(default=8, ge=1, le=1024)
+
+    # Stream worker.
+    worker_group: str = Field(default="riskstream-worker", pattern=r"^[A-Za-z0-9._\-]+$")
+    worker_batch_size: int = Field(default=500, ge=1, le=10_000)
+    worker_batch_within_s: float = Field(default=0.05, gt=0, le=10)
+    broker_session_timeout_s: float = Field(default=10.0, ge=1, le=300)
+
+    # Scoring.
+    decision_ttl_s: int = Field(default=8 * 24 * 3600, ge=60)
+    model_path: Path | None = None  # default: data_dir / "models" / "current"
+    rules_path: Path | None = None  # default: the packaged starter policy
+
+    # Boundary policy.
+    allowed_currencies: CurrencyList = DEFAULT_CURRENCIES
+    default_max_amount_major: int = Field(default=100_000, ge=1)
+    merchants_file: Path | None = None
+    transaction_id_pattern: str | None = None
+    merchant_id_pattern: str | None = None
+    customer_id_pattern: str | None = None
+    payment_method_pattern: str | None = None
+
+    # HTTP API.
+    http_host: str = "127.0.0.1"
+    http_port: int = Field(default=8080, ge=0, le=65535)
+
+    # Secrets.
+    processor_secret_key: SecretStr | None = None
+    webhook_secret: SecretStr | None = None
+
+    @model_validator(mode="after")
+    def _no_live_secrets_outside_production(self) -> Settings:
+        if self.environment == "production":
+            return self
+        for name in ("processor_secret_key", "webhook_secret"):
+            secret: SecretStr | None = getattr(self, name)
+            if secret is None:
+                continue
+            value = secret.get_secret_value()
+            for prefix in LIVE_SECRET_PREFIXES:
+                if value.startswith(prefix):
+                    raise ValueError(
+                        f"RISKSTREAM_{name.upper()} holds a live-mode key ({prefix}…) but "
+                        f"RISKSTREAM_ENVIRONMENT is '{self.environment}'. Use a test-mode key "
+                        "outside production, or set RISKSTREAM_ENVIRONMENT=production."
+                    )
+        return self
+
+    @property
+    def resolved_model_path(self) -> Path:
+        return self.model_path or self.data_dir / "models" / "current"
+
+    def replace(self, **changes: Any) -> Settings:
+        """A validated copy with ``changes`` applied (``model_copy`` would skip validation)."""
+        values = self.model_dump()
+        values.update(changes)
+        return type(self)(**values)
+
+    def topic(self, logical: str) -> str:
+        """The broker-side name of a logical topic such as ``transactions``."""
+        return f"{self.topic_prefix}{logical}"
+
+
+def load_settings(**overrides: Any) -> Settings:
+    """Build :class:`Settings` from the environment, raising a readable :class:`SettingsError`.
+
+    The error lists each bad setting by its environment variable name and never
+    echoes the value that was given (it may be a secret).
+    """
+    try:
+        return Settings(**overrides)
+    except ValidationError as exc:
+        lines = []
+        for error in exc.errors(include_input=False, include_url=False):
+            field = "_".join(str(part) for part in error["loc"] if isinstance(part, str))
+            where = f"RISKSTREAM_{field.upper()}" if field else "settings"
+            message = error["msg"].removeprefix("Value error, ")
+            lines.append(f"{where}: {message}")
+        raise SettingsError("invalid configuration:\n  " + "\n  ".join(lines)) from None

@@ -1,0 +1,3 @@
+"""The stream worker (Faust) and the synchronous HTTP endpoint around the scoring core."""
+
+__all__: list[str] = []
