@@ -27,6 +27,7 @@ from contracts.events import (
     ThreeDSResult,
     TransactionEvent,
 )
+from contracts.labels import LabelEvent, LabelSource, PaymentCommand
 from contracts.policy import BoundaryPolicy, MerchantLimits
 from contracts.settings import HostPort, Settings, load_settings
 from contracts.topics import TopicSpec, topic_specs
@@ -54,8 +55,11 @@ __all__ = [
     "Funding",
     "HostPort",
     "InvalidEvent",
+    "LabelEvent",
+    "LabelSource",
     "MerchantLimits",
     "MessagePosition",
+    "PaymentCommand",
     "PciAlert",
     "PciFindingRecord",
     "Reason",

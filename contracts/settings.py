@@ -120,9 +120,23 @@ class Settings(BaseSettings):
     http_host: str = "127.0.0.1"
     http_port: int = Field(default=8080, ge=0, le=65535)
 
+    # Review queue and audit log. Default database: SQLite in data_dir.
+    database_url: str | None = Field(
+        default=None, pattern=r"^(sqlite(\+pysqlite)?|postgresql(\+psycopg)?)://"
+    )
+    review_auth_window_days: int = Field(default=7, ge=1, le=31)
+    # Per card brand, e.g. RISKSTREAM_REVIEW_AUTH_WINDOW_DAYS_BY_BRAND='{"amex": 7, "visa": 5}'
+    review_auth_window_days_by_brand: dict[str, int] = Field(default_factory=dict)
+    review_sla_margin_s: int = Field(default=3600, ge=0)  # act this long before expiry
+    review_default_action: Literal["void", "capture"] = "void"
+    review_lease_s: int = Field(default=300, ge=10, le=86400)
+    review_four_eyes_amount: int = Field(default=100_000, ge=0)  # minor units
+    audit_retention_days: int = Field(default=365, ge=1)
+
     # Secrets.
     processor_secret_key: SecretStr | None = None
     webhook_secret: SecretStr | None = None
+    session_secret: SecretStr | None = None  # signs analyst session cookies
 
     @model_validator(mode="after")
     def _no_live_secrets_outside_production(self) -> Settings:
@@ -141,6 +155,10 @@ class Settings(BaseSettings):
                         "outside production, or set RISKSTREAM_ENVIRONMENT=production."
                     )
         return self
+
+    @property
+    def resolved_database_url(self) -> str:
+        return self.database_url or f"sqlite:///{self.data_dir / 'riskstream.db'}"
 
     @property
     def resolved_model_path(self) -> Path:
