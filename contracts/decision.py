@@ -67,6 +67,11 @@ class Decision(BaseModel):
     amount: int
     currency: str
     card_brand: str
+    card_bin: str
+    card_last4: str
+    card_country: str
+    card_fingerprint: str
+    channel: str
     event_time: AwareDatetime
     action: Action
     score: Annotated[float, Field(ge=0.0, le=1.0)] | None
