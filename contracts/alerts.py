@@ -7,13 +7,23 @@ data, in which case the payload is dropped and only the alert remains.
 
 from __future__ import annotations
 
+import uuid
+from datetime import datetime
 from typing import Literal
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict
 
-from contracts.errors import RejectionReason
+from contracts.errors import InvalidEvent, RejectionReason
 
-__all__ = ["DeadLetter", "ErrorDetail", "MessagePosition", "PciAlert", "PciFindingRecord"]
+__all__ = [
+    "DeadLetter",
+    "ErrorDetail",
+    "MessagePosition",
+    "PciAlert",
+    "PciFindingRecord",
+    "dead_letter_for",
+    "pci_alert_for",
+]
 
 
 class MessagePosition(BaseModel):
@@ -66,3 +76,35 @@ class DeadLetter(BaseModel):
     position: MessagePosition
     received_at: AwareDatetime
     payload: str | None  # the original bytes as text; None when they held card data
+
+
+def pci_alert_for(exc: InvalidEvent, position: MessagePosition, now: datetime) -> PciAlert:
+    """The alert for a refused event that carried card data (paths only, never values)."""
+    return PciAlert(
+        alert_id=uuid.uuid4().hex,
+        findings=tuple(
+            PciFindingRecord(
+                path=error.loc,
+                kind="card_number" if error.code == "card_number" else "forbidden_field",
+            )
+            for error in exc.errors
+        ),
+        transaction_id=exc.transaction_id,
+        position=position,
+        detected_at=now,
+    )
+
+
+def dead_letter_for(
+    exc: InvalidEvent, position: MessagePosition, now: datetime, payload: bytes | None
+) -> DeadLetter:
+    """The dead letter for a refused event; the payload is dropped if it held card data."""
+    keep = exc.reason != "pci_violation" and payload is not None
+    return DeadLetter(
+        reason=exc.reason,
+        errors=tuple(ErrorDetail(loc=e.loc, code=e.code, message=e.message) for e in exc.errors),
+        transaction_id=exc.transaction_id,
+        position=position,
+        received_at=now,
+        payload=payload.decode("utf-8", "replace") if keep and payload is not None else None,
+    )

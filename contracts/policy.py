@@ -6,13 +6,16 @@ module adds what differs between deployments. It is built once from the settings
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from pathlib import Path
 
 from contracts.currency import minor_unit_exponent
-from contracts.errors import FieldError
+from contracts.errors import FieldError, SettingsError
 from contracts.events import TransactionEvent
+from contracts.settings import Settings
 
 __all__ = ["DEFAULT_ID_PATTERNS", "BoundaryPolicy", "MerchantLimits"]
 
@@ -60,6 +63,27 @@ class BoundaryPolicy:
             allowed_currencies=allowed_currencies,
             default_max_major=default_max_major,
             merchants=dict(merchants or {}),
+        )
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> BoundaryPolicy:
+        """The policy a deployment configured: patterns, currencies, merchant limits."""
+        patterns = {
+            name: value
+            for name, value in (
+                ("transaction_id", settings.transaction_id_pattern),
+                ("merchant_id", settings.merchant_id_pattern),
+                ("customer_id", settings.customer_id_pattern),
+                ("payment_method", settings.payment_method_pattern),
+            )
+            if value
+        }
+        merchants = load_merchant_limits(settings.merchants_file) if settings.merchants_file else {}
+        return cls.build(
+            id_patterns=patterns,
+            allowed_currencies=settings.allowed_currencies,
+            default_max_major=settings.default_max_amount_major,
+            merchants=merchants,
         )
 
     def max_amount(self, merchant_id: str, currency: str) -> int:
@@ -115,3 +139,30 @@ class BoundaryPolicy:
                 )
             )
         return tuple(errors)
+
+
+def load_merchant_limits(path: Path) -> dict[str, MerchantLimits]:
+    """Read ``{"acct_x": {"currencies": ["EUR"], "max_amounts": {"EUR": 500000}}}``."""
+    try:
+        raw = json.loads(path.read_text())
+    except (OSError, ValueError) as exc:
+        raise SettingsError(f"RISKSTREAM_MERCHANTS_FILE {path}: {exc}") from exc
+    if not isinstance(raw, dict):
+        raise SettingsError(f"RISKSTREAM_MERCHANTS_FILE {path}: expected a JSON object")
+    limits: dict[str, MerchantLimits] = {}
+    for merchant, entry in raw.items():
+        if not isinstance(entry, dict):
+            raise SettingsError(f"{path}: {merchant}: expected an object")
+        currencies = entry.get("currencies")
+        amounts = entry.get("max_amounts", {})
+        if not isinstance(amounts, dict) or not all(
+            isinstance(v, int) and v >= 0 for v in amounts.values()
+        ):
+            raise SettingsError(
+                f"{path}: {merchant}: max_amounts must map currencies to integer minor units"
+            )
+        limits[merchant] = MerchantLimits(
+            currencies=frozenset(currencies) if currencies is not None else None,
+            max_amounts=dict(amounts),
+        )
+    return limits

@@ -102,9 +102,12 @@ class Settings(BaseSettings):
     worker_batch_within_s: float = Field(default=0.05, gt=0, le=10)
     broker_session_timeout_s: float = Field(default=10.0, ge=1, le=300)
 
-    # Scoring.
-    decision_ttl_s: int = Field(default=8 * 24 * 3600, ge=60)
-    model_path: Path | None = None  # default: data_dir / "models" / "current"
+    # Scoring. Decisions are kept by transaction id for idempotent replies (24 h, like a
+    # card processor's idempotency keys): about 2 KB each in Redis.
+    decision_ttl_s: int = Field(default=24 * 3600, ge=60)
+    feature_set: Literal["default", "first_path"] = "default"
+    base_currency: str = Field(default="USD", pattern=r"^[A-Z]{3}$")
+    redis_namespace: str = Field(default="rs", pattern=r"^[a-z][a-z0-9_]{0,15}$")
     rules_path: Path | None = None  # default: the packaged starter policy
 
     # Boundary policy.
@@ -159,10 +162,6 @@ class Settings(BaseSettings):
     @property
     def resolved_database_url(self) -> str:
         return self.database_url or f"sqlite:///{self.data_dir / 'riskstream.db'}"
-
-    @property
-    def resolved_model_path(self) -> Path:
-        return self.model_path or self.data_dir / "models" / "current"
 
     def replace(self, **changes: Any) -> Settings:
         """A validated copy with ``changes`` applied (``model_copy`` would skip validation)."""

@@ -1,1 +1,26 @@
-__all__: list[str] = []
+"""Model serving: LightGBM scorers, a versioned store with aliases, hot reload."""
+
+from models.artifact import Calibration, ModelMeta, read_meta, write_meta
+from models.base import FloatMatrix, Scorer
+from models.errors import IncompatibleModel, ModelError, ModelNotFound
+from models.holder import ModelHolder, ServingModels
+from models.lightgbm_scorer import LightGBMScorer
+from models.store import Alias, AliasChange, LocalModelStore
+
+__all__ = [
+    "Alias",
+    "AliasChange",
+    "Calibration",
+    "FloatMatrix",
+    "IncompatibleModel",
+    "LightGBMScorer",
+    "LocalModelStore",
+    "ModelError",
+    "ModelHolder",
+    "ModelMeta",
+    "ModelNotFound",
+    "Scorer",
+    "ServingModels",
+    "read_meta",
+    "write_meta",
+]

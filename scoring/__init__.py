@@ -1,1 +1,7 @@
-__all__: list[str] = []
+"""The scoring core shared by the stream, the HTTP endpoint, backtests and training."""
+
+from scoring.cache import DecisionCache
+from scoring.engine import ScoringEngine, policy_symbols
+from scoring.errors import ScoringError, ScoringUnavailable
+
+__all__ = ["DecisionCache", "ScoringEngine", "ScoringError", "ScoringUnavailable", "policy_symbols"]

@@ -1,0 +1,131 @@
+"""Turn one batch of raw messages into decisions, dead letters and PCI alerts.
+
+Framework-free on purpose: the Faust agent is a thin loop around :class:`BatchProcessor`,
+and tests drive it directly. One bad message never stops the stream: it is routed to
+the dead-letter topic with its reason and position, and the rest of the batch goes on.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass, field
+
+from contracts import (
+    Clock,
+    Decision,
+    EventDecoder,
+    InvalidEvent,
+    MessagePosition,
+    Settings,
+    TransactionEvent,
+)
+from contracts.alerts import dead_letter_for, pci_alert_for
+from scoring import ScoringEngine, ScoringUnavailable
+
+__all__ = ["BatchProcessor", "BatchResult", "RawMessage", "Send"]
+
+log = logging.getLogger(__name__)
+
+# await send(topic, key, value) schedules the message and returns its delivery future.
+Send = Callable[[str, bytes | None, bytes], Awaitable[Awaitable[object]]]
+
+
+@dataclass(frozen=True, slots=True)
+class RawMessage:
+    value: bytes | None
+    topic: str
+    partition: int
+    offset: int
+
+
+@dataclass(slots=True)
+class BatchResult:
+    decisions: list[Decision] = field(default_factory=list)
+    dead_letters: int = 0
+    pci_alerts: int = 0
+
+
+class BatchProcessor:
+    """decode → score → emit, with retries while Redis is unavailable."""
+
+    def __init__(
+        self,
+        *,
+        engine: ScoringEngine,
+        decoder: EventDecoder,
+        settings: Settings,
+        clock: Clock,
+        send: Send,
+        retry_initial_s: float = 0.2,
+        retry_max_s: float = 5.0,
+    ) -> None:
+        self._engine = engine
+        self._decoder = decoder
+        self._clock = clock
+        self._send = send
+        self._decisions_topic = settings.topic("decisions")
+        self._dlq_topic = settings.topic("transactions.dlq")
+        self._pci_topic = settings.topic("alerts.pci")
+        self._retry_initial_s = retry_initial_s
+        self._retry_max_s = retry_max_s
+
+    async def process(self, messages: Sequence[RawMessage]) -> BatchResult:
+        result = BatchResult()
+        pending: list[Awaitable[object]] = []
+        valid: list[TransactionEvent] = []
+        for message in messages:
+            try:
+                valid.append(self._decoder.decode(message.value or b""))
+            except InvalidEvent as exc:
+                pending += await self._reject(message, exc, result)
+        self._engine.refresh()
+        decisions = await self._score(valid)
+        for decision in decisions:
+            pending.append(
+                await self._send(
+                    self._decisions_topic,
+                    decision.card_fingerprint.encode(),
+                    decision.model_dump_json().encode(),
+                )
+            )
+        result.decisions = decisions
+        # Wait for the broker's acknowledgement before the batch is acknowledged:
+        # the input offsets are committed only after every output is durable.
+        await asyncio.gather(*pending)
+        return result
+
+    async def _score(self, events: list[TransactionEvent]) -> list[Decision]:
+        delay = self._retry_initial_s
+        while True:
+            try:
+                return await self._engine.score(events)
+            except ScoringUnavailable as exc:
+                log.warning("%s; retrying in %.1fs", exc, delay)
+            await asyncio.sleep(delay)
+            delay = min(delay * 2, self._retry_max_s)
+
+    async def _reject(
+        self, message: RawMessage, exc: InvalidEvent, result: BatchResult
+    ) -> list[Awaitable[object]]:
+        now = self._clock.now()
+        position = MessagePosition(
+            source="stream", topic=message.topic, partition=message.partition, offset=message.offset
+        )
+        sent: list[Awaitable[object]] = []
+        if exc.reason == "pci_violation":
+            alert = pci_alert_for(exc, position, now)
+            sent.append(await self._send(self._pci_topic, None, alert.model_dump_json().encode()))
+            result.pci_alerts += 1
+            log.warning(
+                "PCI violation at %s[%d]@%d: %s (payload dropped)",
+                message.topic,
+                message.partition,
+                message.offset,
+                ", ".join(f"{e.loc} ({e.code})" for e in exc.errors),
+            )
+        letter = dead_letter_for(exc, position, now, message.value)
+        sent.append(await self._send(self._dlq_topic, None, letter.model_dump_json().encode()))
+        result.dead_letters += 1
+        return sent

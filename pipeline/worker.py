@@ -1,0 +1,100 @@
+"""The stream worker: a thin Faust agent around :class:`~pipeline.processor.BatchProcessor`.
+
+Per batch the agent takes up to ``worker_batch_size`` raw messages (``take_events``),
+hands them to the processor, and returns. Faust acknowledges a batch only after the
+agent body returns and commits offsets only after flushing its producer, so every
+decision is on the broker before its input offset is committed: at-least-once
+delivery, with idempotent effects (features and decisions keyed by transaction id).
+
+Authoritative state lives in Redis, never in Faust tables: the embedded broker
+misreports end offsets, which breaks changelog recovery.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any, cast
+
+import faust
+from faust.streams import Stream
+
+from contracts import BoundaryPolicy, Clock, EventDecoder, Settings, SystemClock
+from pipeline.processor import BatchProcessor, RawMessage
+from scoring.build import build_engine
+
+__all__ = ["create_app", "run_worker"]
+
+log = logging.getLogger(__name__)
+
+
+def create_app(settings: Settings, *, clock: Clock | None = None) -> faust.App:
+    """The Faust app for ``riskstream worker``; needs ``settings.kafka_bootstrap``."""
+    if not settings.kafka_bootstrap:
+        raise ValueError("settings.kafka_bootstrap is not set; resolve the services first")
+    clock = clock or SystemClock()
+    session = settings.broker_session_timeout_s
+    app = faust.App(
+        settings.worker_group,
+        broker=[f"kafka://{endpoint}" for endpoint in settings.kafka_bootstrap],
+        value_serializer="raw",
+        key_serializer="raw",
+        broker_session_timeout=session,
+        broker_rebalance_timeout=session,
+        broker_heartbeat_interval=max(session / 5, 0.5),
+        broker_max_poll_records=settings.worker_batch_size,
+        stream_buffer_maxsize=settings.worker_batch_size * 4,
+        consumer_auto_offset_reset="earliest",
+        topic_allow_declare=False,  # topics are created up front with their partitions
+        topic_disable_leader=True,
+        web_enabled=False,
+        store="memory://",
+        datadir=str(settings.data_dir / "faust"),
+        producer_linger=0.005,
+    )
+    transactions = app.topic(
+        settings.topic("transactions"),
+        key_serializer="raw",
+        value_serializer="raw",
+        partitions=settings.transactions_partitions,
+    )
+    state: dict[str, Any] = {}
+
+    async def send(topic: str, key: bytes | None, value: bytes) -> Any:
+        return await app.producer.send(topic, key, value, None, None, None)
+
+    def processor() -> BatchProcessor:
+        # Built inside the worker's event loop: the Redis client binds to it.
+        if "processor" not in state:
+            state["processor"] = BatchProcessor(
+                engine=build_engine(settings, clock),
+                decoder=EventDecoder(BoundaryPolicy.from_settings(settings)),
+                settings=settings,
+                clock=clock,
+                send=send,
+            )
+        built: BatchProcessor = state["processor"]
+        return built
+
+    @app.agent(transactions, name="score")
+    async def score(stream: faust.StreamT[bytes]) -> None:
+        # take_events is on the concrete Stream; Faust's StreamT protocol omits it.
+        concrete = cast(Stream[bytes], stream)
+        handler = processor()
+        async for events in concrete.take_events(
+            settings.worker_batch_size, within=settings.worker_batch_within_s
+        ):
+            await handler.process(
+                [
+                    RawMessage(e.value, e.message.topic, e.message.partition, e.message.offset)
+                    for e in events
+                ]
+            )
+
+    return app
+
+
+def run_worker(settings: Settings) -> None:
+    """Run the worker until SIGINT/SIGTERM (blocks)."""
+    app = create_app(settings)
+    worker = faust.Worker(app, loglevel=settings.log_level, quiet=True, redirect_stdouts=False)
+    worker.execute_from_commandline()

@@ -1,0 +1,235 @@
+"""The scoring core: one pure async function from validated events to decisions.
+
+The same :class:`ScoringEngine` serves the stream worker, the HTTP endpoint, backtests
+and training replays. Per batch it makes at most four Redis round trips (cached
+decisions, the feature script, list membership, storing decisions) and one model call.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+from redis.exceptions import RedisError
+
+from contracts import Clock, Decision, DecisionMode, Reason, TransactionEvent
+from features import FeatureRegistry, FeatureStoreError, RedisFeatureStore, events_to_columns
+from features.columns import FloatArray
+from models import ModelHolder, ServingModels
+from rules import IDENTIFIER_SYMBOLS, Outcome, PolicyHolder, RedisListStore
+from scoring.cache import DecisionCache
+from scoring.errors import ScoringUnavailable
+
+__all__ = ["ScoringEngine", "policy_symbols"]
+
+
+def policy_symbols(registry: FeatureRegistry) -> dict[str, str]:
+    """What rules may name: every feature, the identifiers and the model score."""
+    symbols: dict[str, str] = dict(registry.symbols())
+    symbols.update(IDENTIFIER_SYMBOLS)
+    symbols["score"] = "number"
+    return symbols
+
+
+@dataclass(slots=True)
+class _Scored:
+    features: dict[str, Any]
+    score: FloatArray
+    challenger: FloatArray
+    models: ServingModels
+
+
+class ScoringEngine:
+    """Features → model → rules → decision, for a batch, idempotent by transaction id."""
+
+    def __init__(
+        self,
+        *,
+        features: RedisFeatureStore,
+        policy: PolicyHolder,
+        models: ModelHolder,
+        lists: RedisListStore,
+        decisions: DecisionCache,
+        clock: Clock,
+    ) -> None:
+        self.features = features
+        self.policy = policy
+        self.models = models
+        self.lists = lists
+        self.decisions = decisions
+        self.clock = clock
+        registry = features.registry
+        self._kinds = {d.name: d.type for d in registry.definitions}
+        self._names = registry.names
+
+    def refresh(self) -> None:
+        """Follow policy-file edits and model alias moves (cheap; call once per batch)."""
+        self.policy.refresh()
+        self.models.refresh()
+
+    async def score(self, events: Sequence[TransactionEvent]) -> list[Decision]:
+        """One decision per event, in order. Repeated ids get the first decision made.
+
+        Raises:
+            ScoringUnavailable: Redis could not be reached; nothing was decided and the
+                batch can be retried as a whole (every effect is idempotent).
+        """
+        try:
+            return await self._score(events)
+        except (RedisError, FeatureStoreError) as exc:
+            raise ScoringUnavailable(f"scoring unavailable: {exc}") from exc
+
+    async def _score(self, events: Sequence[TransactionEvent]) -> list[Decision]:
+        started = time.perf_counter()
+        first: dict[str, int] = {}
+        for index, event in enumerate(events):
+            first.setdefault(event.transaction_id, index)
+        unique = [events[i] for i in first.values()]
+        cached = await self.decisions.get_many([e.transaction_id for e in unique])
+        todo = [e for e, c in zip(unique, cached, strict=True) if c is None]
+        fresh = await self._decide(todo, started) if todo else []
+        made = iter(await self.decisions.put_many(fresh))
+        by_id: dict[str, Decision] = {}
+        for event, hit in zip(unique, cached, strict=True):
+            by_id[event.transaction_id] = hit if hit is not None else next(made)
+        return [by_id[e.transaction_id] for e in events]
+
+    async def _decide(self, events: Sequence[TransactionEvent], started: float) -> list[Decision]:
+        columns = events_to_columns(events)
+        scored = await self._features_and_scores(columns)
+        policy = self.policy.current
+        symbols = {**scored.features, "score": scored.score}
+        for name in IDENTIFIER_SYMBOLS:
+            symbols[name] = columns[name]
+        batch = policy.batch(symbols, len(events))
+        wanted = policy.ruleset.list_keys(batch)
+        lists = await self.lists.prefetch(wanted, self.clock.now()) if wanted else None
+        outcomes = policy.decide(batch, lists)
+        snapshots = self._snapshots(scored.features, len(events))
+        decided_at = self.clock.now()
+        latency_ms = (time.perf_counter() - started) * 1000.0
+        champion = scored.models.champion
+        challenger = scored.models.challenger
+        mode: DecisionMode = "full" if champion is not None else "rules_only"
+        return [
+            _decision(
+                event,
+                outcome,
+                score=_value(scored.score[i]),
+                challenger_score=_value(scored.challenger[i]),
+                model_version=champion.version if champion else None,
+                challenger_version=challenger.version if challenger else None,
+                rule_set_version=policy.version,
+                descriptions=policy.descriptions,
+                features=snapshots[i],
+                mode=mode,
+                latency_ms=latency_ms,
+                decided_at=decided_at,
+            )
+            for i, (event, outcome) in enumerate(zip(events, outcomes, strict=True))
+        ]
+
+    async def _features_and_scores(self, columns: dict[str, Any]) -> _Scored:
+        features = await self.features.compute(columns)
+        models = self.models.current
+        rows = len(columns["transaction_id"])
+        score = np.full(rows, np.nan)
+        challenger = np.full(rows, np.nan)
+        if models.champion is not None:
+            score = models.champion.predict(_matrix(features, models.champion.feature_names))
+        if models.challenger is not None:
+            challenger = models.challenger.predict(
+                _matrix(features, models.challenger.feature_names)
+            )
+        return _Scored(features, score, challenger, models)
+
+    def _snapshots(self, features: Mapping[str, Any], rows: int) -> list[dict[str, Any]]:
+        """Per row, the feature values the decision saw (nulls left out)."""
+        columns: list[list[Any]] = []
+        for name in self._names:
+            values = features[name]
+            kind = self._kinds[name]
+            if kind == "string":
+                columns.append(list(values))
+            elif kind == "bool":
+                columns.append([None if v != v else v == 1.0 for v in values.tolist()])
+            else:
+                columns.append([None if v != v else v for v in values.tolist()])
+        names = self._names
+        return (
+            [
+                {name: value for name, value in zip(names, row, strict=True) if value is not None}
+                for row in zip(*columns, strict=True)
+            ]
+            if rows
+            else []
+        )
+
+
+def _matrix(features: Mapping[str, Any], names: Sequence[str]) -> FloatArray:
+    return np.column_stack([np.asarray(features[n], dtype=np.float64) for n in names])
+
+
+def _value(number: float) -> float | None:
+    return None if number != number else float(number)
+
+
+def _decision(
+    event: TransactionEvent,
+    outcome: Outcome,
+    *,
+    score: float | None,
+    challenger_score: float | None,
+    model_version: str | None,
+    challenger_version: str | None,
+    rule_set_version: str,
+    descriptions: Mapping[str, str],
+    features: dict[str, Any],
+    mode: DecisionMode,
+    latency_ms: float,
+    decided_at: Any,
+) -> Decision:
+    reasons = [
+        Reason(code=hit.reason_code, text=descriptions[hit.rule_id], source="rule")
+        for hit in outcome.hits
+        if not hit.shadow
+    ][:3]
+    if score is not None:
+        reasons.append(
+            Reason(
+                code="model_score",
+                text=f"model fraud probability {score:.2f}",
+                source="model",
+                contribution=score,
+            )
+        )
+    card = event.card
+    return Decision(
+        transaction_id=event.transaction_id,
+        merchant_id=event.merchant_id,
+        customer_id=event.customer_id,
+        amount=event.amount,
+        currency=event.currency,
+        card_brand=card.brand.value,
+        card_bin=card.bin,
+        card_last4=card.last4,
+        card_country=card.country,
+        card_fingerprint=card.fingerprint,
+        channel=event.channel.value,
+        event_time=event.event_time,
+        action=outcome.action,
+        score=score,
+        model_version=model_version,
+        challenger_score=challenger_score,
+        challenger_version=challenger_version,
+        rule_set_version=rule_set_version,
+        rule_hits=outcome.hits,
+        reasons=tuple(reasons),
+        features=features,
+        mode=mode,
+        latency_ms=latency_ms,
+        decided_at=decided_at,
+    )
