@@ -7,7 +7,6 @@ review UI. The online store (Redis, one Lua call per batch) and the offline twin
 
 from features.columns import TABLE_COLUMNS, events_to_columns, events_to_table, table_to_columns
 from features.errors import FeatureError, FeatureSpecError, FeatureStoreError
-from features.keys import KeyBuilder
 from features.money import RatesTable
 from features.offline import OfflineFeatures
 from features.online import RedisFeatureStore
@@ -34,7 +33,6 @@ __all__ = [
     "FeatureStoreError",
     "FirstSeen",
     "FraudShare",
-    "KeyBuilder",
     "LabelRecord",
     "OfflineFeatures",
     "RatesTable",

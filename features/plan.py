@@ -29,6 +29,7 @@ __all__ = [
 ]
 
 MINUTE, HOUR, DAY = 60_000, 3_600_000, 86_400_000
+FIVE_MINUTES = 5 * MINUTE
 # Amount profiles (z-scores) use amount_base // ZSCORE_UNIT capped at ZSCORE_UNIT_CAP, so
 # sums of squares stay exact integers (below 2**53) in Redis's Lua doubles.
 ZSCORE_UNIT = 100
@@ -38,11 +39,13 @@ ZSCORE_UNIT_CAP = 1_000_000
 def bucket_width(window_ms: int) -> int:
     """Bucket width (ms) for a window on a bucketed entity.
 
-    >>> bucket_width(600_000), bucket_width(86_400_000), bucket_width(604_800_000)
-    (60000, 3600000, 86400000)
+    >>> bucket_width(600_000), bucket_width(3_600_000), bucket_width(86_400_000)
+    (60000, 300000, 3600000)
     """
-    if window_ms <= HOUR:
+    if window_ms <= 10 * MINUTE:
         width = MINUTE
+    elif window_ms <= HOUR:
+        width = FIVE_MINUTES
     elif window_ms <= DAY:
         width = HOUR
     else:
@@ -71,6 +74,7 @@ class BucketWindow:
     width_ms: int
     lag_ms: int  # fraud-share windows end `lag` before the event
     fraud: bool  # read fraud counters too
+    sums: bool = True  # read amount sums too (a count-only window skips them)
 
     @property
     def buckets(self) -> int:
@@ -87,6 +91,11 @@ class BucketPlan:
     distinct_retention_ms: int
     dedupe_ms: int
     ttl_ms: int
+
+    @property
+    def fraud_keep_ms(self) -> int:
+        """How long a fraud label's transaction id is remembered (to count it once)."""
+        return max((w.window_ms + w.lag_ms for w in self.windows if w.fraud), default=0)
 
 
 @dataclass(frozen=True, slots=True)
@@ -158,11 +167,13 @@ def _bucket_plan(
     dedupe: int,
 ) -> BucketPlan:
     windows: list[BucketWindow] = []
-    for ms in sorted({v.seconds * 1000 for v in velocities if v.measure != "distinct_cards"}):
-        windows.append(BucketWindow(ms, bucket_width(ms), 0, False))
+    counted = [v for v in velocities if v.measure != "distinct_cards"]
+    for ms in sorted({v.seconds * 1000 for v in counted}):
+        sums = any(v.seconds * 1000 == ms and v.measure != "count" for v in counted)
+        windows.append(BucketWindow(ms, bucket_width(ms), 0, False, sums))
     for share in shares:
         ms = share.seconds * 1000
-        windows.append(BucketWindow(ms, bucket_width(ms), share.delay_seconds * 1000, True))
+        windows.append(BucketWindow(ms, bucket_width(ms), share.delay_seconds * 1000, True, False))
     widths = sorted({w.width_ms for w in windows})
     retention = []
     for width in widths:

@@ -36,6 +36,7 @@ from pipeline.admin import ensure_topics, wait_for_broker
 
 __all__ = [
     "EmbeddedStack",
+    "bootstrap",
     "StackError",
     "StackState",
     "read_state",
@@ -172,7 +173,7 @@ class EmbeddedStack:
         self._log_dir.mkdir(parents=True, exist_ok=True)
         try:
             if self._settings.kafka_bootstrap:
-                self.kafka_bootstrap = ",".join(str(h) for h in self._settings.kafka_bootstrap)
+                self.kafka_bootstrap = bootstrap(self._settings)
             else:
                 self.kafka_bootstrap = self._start_broker()
             if self._settings.redis_url:
@@ -294,6 +295,11 @@ class EmbeddedStack:
 
     def __exit__(self, *exc: object) -> None:
         self.stop()
+
+
+def bootstrap(settings: Settings) -> str:
+    """``host:port,...`` of the configured brokers (empty when none is configured)."""
+    return ",".join(str(endpoint) for endpoint in settings.kafka_bootstrap or ())
 
 
 def read_state(data_dir: Path) -> StackState | None:

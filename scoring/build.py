@@ -12,7 +12,6 @@ from features import (
     default_registry,
     first_path_registry,
 )
-from features.keys import KeyBuilder
 from models import LocalModelStore, ModelHolder
 from rules import PolicyHolder, RedisListStore, default_policy_path
 from scoring.cache import DecisionCache
@@ -40,7 +39,7 @@ def build_engine(settings: Settings, clock: Clock, client: Redis | None = None) 
         client,
         registry,
         RatesTable.from_mapping(base=settings.base_currency),
-        keys=KeyBuilder(namespace),
+        namespace=namespace,
     )
     models = ModelHolder(LocalModelStore(settings.data_dir / "models"), registry.names)
     policy = PolicyHolder(settings.rules_path or default_policy_path(), policy_symbols(registry))
