@@ -1,0 +1,8 @@
+"""Database-backed fixtures (SQLite and PostgreSQL) for the review-queue integration tests."""
+
+from tests.review_support import (  # noqa: F401 - fixtures
+    audit_log,
+    clock,
+    database,
+    db_url,
+)
