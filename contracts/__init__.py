@@ -8,6 +8,7 @@ from contracts.clock import Clock, FrozenClock, SystemClock
 from contracts.decision import (
     ACTION_SEVERITY,
     ACTIONS,
+    DECISION_SCHEMA_VERSION,
     Action,
     Decision,
     DecisionMode,
@@ -35,6 +36,7 @@ from contracts.topics import TopicSpec, topic_specs
 __all__ = [
     "ACTIONS",
     "ACTION_SEVERITY",
+    "DECISION_SCHEMA_VERSION",
     "Action",
     "AvsResult",
     "BoundaryPolicy",

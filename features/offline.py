@@ -274,18 +274,32 @@ class OfflineFeatures:
     # -- first seen --------------------------------------------------------------------
 
     def _first_seen(self, columns: dict[str, Any], aggregates: Aggregates) -> None:
+        """New = the pair (entity, value) did not occur within the entity's scan window."""
+        times = columns["event_time"]
         for spec in self.registry.first_seen():
+            plan = self.plan.exact_plan(spec.entity)
+            if plan is None:  # pragma: no cover - first-seen owners are exact entities
+                raise KeyError(spec.entity)
             owner = columns[ENTITY_COLUMN[spec.entity]]
             seen = columns[ATTRIBUTE_COLUMN[spec.of]]
-            valid = np.array(
-                [o is not None and s is not None for o, s in zip(owner, seen, strict=True)],
-                dtype=bool,
+            valid = np.flatnonzero(
+                np.fromiter(
+                    (o is not None and s is not None for o, s in zip(owner, seen, strict=True)),
+                    dtype=bool,
+                    count=len(owner),
+                )
             )
             result = np.full(len(owner), np.nan)
-            pairs = pd.Series(
-                [f"{o}\x00{s}" for o, s in zip(owner[valid], seen[valid], strict=True)]
-            )
-            result[valid] = (~pairs.duplicated(keep="first")).to_numpy(dtype=np.float64)
+            if len(valid):
+                pairs = pd.Series(
+                    [f"{o}\x00{s}" for o, s in zip(owner[valid], seen[valid], strict=True)]
+                )
+                previous = (
+                    pd.Series(times[valid].astype(np.float64)).groupby(pairs.to_numpy()).shift(1)
+                )
+                earlier = previous.to_numpy()
+                new = np.isnan(earlier) | (earlier <= times[valid] - plan.scan_ms)
+                result[valid] = new.astype(np.float64)
             aggregates.first_seen[spec.name] = result
 
 

@@ -41,7 +41,7 @@ def _csv(values: Sequence[int]) -> str:
 
 def encode_plan(plan: StatePlan, registry: FeatureRegistry, namespace: str) -> str:
     """The plan as the script reads it (see the header of lua/update.lua)."""
-    lines = [f"N\t{namespace}\t{plan.distinct_cap}\t{plan.first_seen_ttl_ms}\t{plan.lateness_ms}"]
+    lines = [f"N\t{namespace}\t{plan.distinct_cap}\t{plan.lateness_ms}"]
     for exact in plan.exact:
         lines.append(
             f"E\t{exact.entity}\t{_csv(exact.windows_ms)}\t{exact.retention_ms}\t"
@@ -58,8 +58,6 @@ def encode_plan(plan: StatePlan, registry: FeatureRegistry, namespace: str) -> s
             f"{_csv(bucket.widths_ms)}\t{_csv(bucket.retention_buckets)}\t{windows or '-'}\t"
             f"{_csv(bucket.distinct_windows_ms)}\t{bucket.distinct_retention_ms}"
         )
-    for spec in registry.first_seen():
-        lines.append(f"F\t{spec.entity}\t{spec.of}")
     return "\n".join(lines)
 
 
@@ -84,11 +82,9 @@ class RedisFeatureStore:
         self.plan = StatePlan.from_registry(registry)
         self._first_seen: tuple[FirstSeen, ...] = registry.first_seen()
         self._header = encode_plan(self.plan, registry, namespace)
-        self._widths = (
-            [1 + len(p.windows_ms) * (5 + len(p.attributes)) for p in self.plan.exact]
-            + [3 * len(p.windows) + len(p.distinct_windows_ms) for p in self.plan.bucketed]
-            + [1] * len(self._first_seen)
-        )
+        self._widths = [_exact_width(p) for p in self.plan.exact] + [
+            3 * len(p.windows) + len(p.distinct_windows_ms) for p in self.plan.bucketed
+        ]
         self._script = client.register_script(load_script())
 
     async def compute(self, columns: dict[str, Any]) -> dict[str, Any]:
@@ -142,9 +138,6 @@ class RedisFeatureStore:
             parts += [_text(columns[ATTRIBUTE_COLUMN[a]]) for a in exact.attributes]
         for bucket in self.plan.bucketed:
             parts.append(_text(columns[ENTITY_COLUMN[bucket.entity]]))
-        for spec in self._first_seen:
-            parts.append(_text(columns[ENTITY_COLUMN[spec.entity]]))
-            parts.append(_text(columns[ATTRIBUTE_COLUMN[spec.of]]))
         return "\n".join("\t".join(row) for row in zip(*parts, strict=True))
 
     def _parse(
@@ -160,17 +153,16 @@ class RedisFeatureStore:
         for exact in self.plan.exact:
             present = _present(columns[ENTITY_COLUMN[exact.entity]])
             self._fill_exact(exact, matrix, offset, present, aggregates)
-            offset += 1 + len(exact.windows_ms) * (5 + len(exact.attributes))
+            for spec in self._first_seen:
+                if spec.entity == exact.entity:
+                    seen = matrix[:, offset + 1 + exact.attributes.index(spec.of)]
+                    known = present & _present(columns[ATTRIBUTE_COLUMN[spec.of]])
+                    aggregates.first_seen[spec.name] = np.where(known, 1.0 - seen, np.nan)
+            offset += _exact_width(exact)
         for bucket in self.plan.bucketed:
             present = _present(columns[ENTITY_COLUMN[bucket.entity]])
             self._fill_bucket(bucket, matrix, offset, present, aggregates)
             offset += 3 * len(bucket.windows) + len(bucket.distinct_windows_ms)
-        for spec in self._first_seen:
-            present = _present(columns[ENTITY_COLUMN[spec.entity]]) & _present(
-                columns[ATTRIBUTE_COLUMN[spec.of]]
-            )
-            aggregates.first_seen[spec.name] = np.where(present, matrix[:, offset], np.nan)
-            offset += 1
 
     @staticmethod
     def _fill_exact(
@@ -184,7 +176,7 @@ class RedisFeatureStore:
         agg.last_ms[present] = matrix[present, offset]
         stride = 5 + len(plan.attributes)
         for w in range(len(plan.windows_ms)):
-            base = offset + 1 + w * stride
+            base = offset + 1 + len(plan.attributes) + w * stride
             block = matrix[present, base : base + stride]
             agg.count[present, w] = block[:, 0]
             agg.total[present, w] = block[:, 1]
@@ -211,6 +203,11 @@ class RedisFeatureStore:
         base = offset + 3 * len(plan.windows)
         for d in range(len(plan.distinct_windows_ms)):
             agg.distinct[present, d] = matrix[present, base + d]
+
+
+def _exact_width(plan: ExactPlan) -> int:
+    """Results per exact part: last time, a seen flag per attribute, then per window."""
+    return 1 + len(plan.attributes) + len(plan.windows_ms) * (5 + len(plan.attributes))
 
 
 def _present(values: Any) -> np.ndarray:

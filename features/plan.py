@@ -62,7 +62,7 @@ def bucket_width(window_ms: int) -> int:
 class ExactPlan:
     entity: Entity
     windows_ms: tuple[int, ...]  # ascending
-    attributes: tuple[str, ...]  # attributes kept per event for distinct counts
+    attributes: tuple[str, ...]  # kept per event: for distinct counts and first-seen flags
     scan_ms: int  # the longest window
     retention_ms: int  # scan + lateness: events older than t - retention are pruned
     ttl_ms: int
@@ -104,7 +104,6 @@ class StatePlan:
     bucketed: tuple[BucketPlan, ...]
     distinct_cap: int
     lateness_ms: int
-    first_seen_ttl_ms: int
 
     @classmethod
     def from_registry(cls, registry: FeatureRegistry) -> StatePlan:
@@ -114,7 +113,8 @@ class StatePlan:
         for entity in registry.entities():
             velocities = registry.velocities(entity)
             if registry.is_exact(entity):
-                exact.append(_exact_plan(entity, velocities, lateness))
+                news = tuple(s.of for s in registry.first_seen() if s.entity == entity)
+                exact.append(_exact_plan(entity, velocities, news, lateness))
             else:
                 bucketed.append(
                     _bucket_plan(
@@ -125,13 +125,11 @@ class StatePlan:
                         registry.dedupe_horizon_s * 1000,
                     )
                 )
-        longest = max((p.scan_ms for p in exact), default=30 * DAY)
         return cls(
             exact=tuple(exact),
             bucketed=tuple(bucketed),
             distinct_cap=registry.distinct_cap,
             lateness_ms=lateness,
-            first_seen_ttl_ms=max(longest, 30 * DAY) * 3,
         )
 
     def exact_plan(self, entity: Entity) -> ExactPlan | None:
@@ -141,13 +139,16 @@ class StatePlan:
         return next((p for p in self.bucketed if p.entity == entity), None)
 
 
-def _exact_plan(entity: Entity, velocities: tuple[Velocity, ...], lateness: int) -> ExactPlan:
+def _exact_plan(
+    entity: Entity, velocities: tuple[Velocity, ...], news: tuple[str, ...], lateness: int
+) -> ExactPlan:
     windows = sorted({v.seconds * 1000 for v in velocities}) or [30 * DAY]
     attributes: list[str] = []
     for velocity in velocities:
         attribute = DISTINCT_ATTRIBUTE.get(velocity.measure)
         if attribute is not None and attribute not in attributes:
             attributes.append(attribute)
+    attributes += [a for a in news if a not in attributes]
     scan = windows[-1]
     return ExactPlan(
         entity=entity,

@@ -37,7 +37,9 @@ def _unit(amount: int) -> int:
 
 @dataclass(slots=True)
 class _Exact:
-    items: dict[str, int] = field(default_factory=dict)  # member -> time
+    # transaction id -> (time, amount, attributes): one entry per transaction, so a
+    # redelivered transaction changes nothing.
+    items: dict[str, tuple[int, int, tuple[str, ...]]] = field(default_factory=dict)
 
 
 @dataclass(slots=True)
@@ -57,7 +59,6 @@ class ReferenceState:
         self.plan = StatePlan.from_registry(registry)
         self._exact: dict[tuple[str, str], _Exact] = {}
         self._bucketed: dict[tuple[str, str], _Bucketed] = {}
-        self._first: dict[tuple[str, str], dict[str, str]] = {}
 
     def process(
         self, columns: dict[str, Any], row: int, amount_base: int, out: Aggregates, out_row: int
@@ -68,22 +69,19 @@ class ReferenceState:
         attributes = {name: columns[col][row] for name, col in ATTRIBUTE_COLUMN.items()}
         for plan in self.plan.exact:
             value = columns[ENTITY_COLUMN[plan.entity]][row]
-            if value is not None:
-                self._exact_op(plan, value, txn, t, amount_base, attributes, out, out_row)
+            if value is None:
+                continue
+            seen = self._exact_op(plan, value, txn, t, amount_base, attributes, out, out_row)
+            for spec in self.registry.first_seen():
+                own = attributes[spec.of]
+                if spec.entity == plan.entity and own is not None:
+                    index = plan.attributes.index(spec.of)
+                    out.first_seen[spec.name][out_row] = 0.0 if own in seen[index] else 1.0
         for bplan in self.plan.bucketed:
             value = columns[ENTITY_COLUMN[bplan.entity]][row]
             if value is not None:
                 card = attributes["card"] or ""
                 self._bucket_op(bplan, value, txn, t, amount_base, card, out, out_row)
-        for spec in self.registry.first_seen():
-            owner = columns[ENTITY_COLUMN[spec.entity]][row]
-            seen = attributes[spec.of]
-            if owner is None or seen is None:
-                continue
-            table = self._first.setdefault((spec.entity, owner), {})
-            key = f"{spec.of}:{seen}"
-            first = table.setdefault(key, txn)
-            out.first_seen[spec.name][out_row] = 1.0 if first == txn else 0.0
 
     def apply_label(self, label: LabelRecord) -> None:
         if not label.is_fraud or label.event_ms is None:
@@ -126,10 +124,10 @@ class ReferenceState:
         attributes: dict[str, Any],
         out: Aggregates,
         row: int,
-    ) -> None:
+    ) -> list[set[str]]:
+        """Record the aggregates; returns, per attribute, the values seen in the scan."""
         state = self._exact.setdefault((plan.entity, value), _Exact())
-        parts = [txn, str(amount)] + [attributes[a] or "" for a in plan.attributes]
-        member = "|".join(parts)
+        own = tuple(attributes[a] or "" for a in plan.attributes)
         agg = out.exact[plan.entity]
         windows = plan.windows_ms
         count = [0] * len(windows)
@@ -138,14 +136,16 @@ class ReferenceState:
         squares = [0] * len(windows)
         units = [0] * len(windows)
         seen: list[list[set[str]]] = [[set() for _ in plan.attributes] for _ in windows]
+        scanned: list[set[str]] = [set() for _ in plan.attributes]
         last = -1
-        for other, s in state.items.items():
-            if other == member or not (t - plan.scan_ms < s <= t):
+        for other, (s, value_amount, values) in state.items.items():
+            if other == txn or not (t - plan.scan_ms < s <= t):
                 continue
-            fields = other.split("|")
-            value_amount = int(fields[1])
             u = _unit(value_amount)
             last = max(last, s)
+            for a in range(len(plan.attributes)):
+                if values[a]:
+                    scanned[a].add(values[a])
             for w, window in enumerate(windows):
                 if s > t - window:
                     count[w] += 1
@@ -154,10 +154,10 @@ class ReferenceState:
                     squares[w] += u * u
                     units[w] += u
                     for a in range(len(plan.attributes)):
-                        if fields[2 + a]:
-                            seen[w][a].add(fields[2 + a])
-        state.items.setdefault(member, t)
-        for other, s in list(state.items.items()):
+                        if values[a]:
+                            seen[w][a].add(values[a])
+        state.items.setdefault(txn, (t, amount, own))
+        for other, (s, _, _) in list(state.items.items()):
             if s < t - plan.retention_ms:
                 del state.items[other]
         agg.last_ms[row] = last
@@ -169,6 +169,7 @@ class ReferenceState:
             agg.units[row, w] = units[w]
             for a in range(len(plan.attributes)):
                 agg.distinct[row, w, a] = len(seen[w][a])
+        return scanned
 
     # -- bucketed --------------------------------------------------------------
 
@@ -187,13 +188,13 @@ class ReferenceState:
         fresh = txn not in state.dedupe
         if fresh:
             state.dedupe[txn] = t
-        for other, ms in list(state.dedupe.items()):
-            if ms < t - plan.dedupe_ms:
-                del state.dedupe[other]
-        lows = [
-            self._trim(state, width, t // width, keep)
-            for width, keep in zip(plan.widths_ms, plan.retention_buckets, strict=True)
-        ]
+        rolled = False
+        for width, keep in zip(plan.widths_ms, plan.retention_buckets, strict=True):
+            rolled |= self._roll(state, width, t // width - keep + 1)
+        if rolled:  # old transaction ids are forgotten when a bucket rolls over
+            for other, ms in list(state.dedupe.items()):
+                if ms < t - plan.dedupe_ms:
+                    del state.dedupe[other]
         agg = out.bucketed[plan.entity]
         for w, window in enumerate(plan.windows):
             last_bucket = (t - window.lag_ms) // window.width_ms
@@ -210,9 +211,9 @@ class ReferenceState:
             agg.total[row, w] = sums[1]
             agg.fraud[row, w] = sums[2] if window.fraud else 0
         if fresh:
-            for width, lo in zip(plan.widths_ms, lows, strict=True):
+            for width in plan.widths_ms:
                 b = t // width
-                if b >= lo:
+                if b >= state.lows[width]:
                     for prefix, add in (("c", 1), ("s", amount)):
                         key = f"{prefix}:{width}:{b}"
                         state.fields[key] = state.fields.get(key, 0) + add
@@ -232,17 +233,17 @@ class ReferenceState:
                         del state.cards[other]
 
     @staticmethod
-    def _trim(state: _Bucketed, width: int, bucket: int, keep: int) -> int:
+    def _roll(state: _Bucketed, width: int, new_lo: int) -> bool:
+        """Advance the lowest kept bucket of ``width``; True when it moved."""
         lo = state.lows.get(width)
-        new_lo = bucket - keep + 1
         if lo is not None and new_lo <= lo:
-            return lo
+            return False
         for key in list(state.fields):
-            prefix, w, b = key.split(":")
+            _, w, b = key.split(":")
             if int(w) == width and int(b) < new_lo:
                 del state.fields[key]
         state.lows[width] = new_lo
-        return new_lo
+        return True
 
 
 def run_reference(

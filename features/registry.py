@@ -59,7 +59,8 @@ def _describe(spec: Spec) -> str:
     if isinstance(spec, Recency):
         return f"seconds since this {spec.entity}'s previous transaction"
     if isinstance(spec, FirstSeen):
-        return f"first time this {spec.entity} is seen with this {spec.of.replace('_', ' ')}"
+        what = spec.of.replace("_", " ")
+        return f"first time in its longest window this {spec.entity} is seen with this {what}"
     return (
         f"share of this {spec.entity}'s transactions labelled fraud, over {spec.window} "
         f"ending {spec.delay} ago, from labels known at the time"
@@ -160,10 +161,7 @@ class FeatureRegistry:
 
     def entities(self) -> tuple[Entity, ...]:
         """Entities with stateful features, exact ones first (a stable order)."""
-        used: set[Entity] = set()
-        for spec in self.specs:
-            if isinstance(spec, Velocity | Recency | FraudShare):
-                used.add(spec.entity)
+        used: set[Entity] = {spec.entity for spec in self.specs}
         order: tuple[Entity, ...] = ("card", "customer", "device", "email", "ip", "merchant", "bin")
         return tuple(e for e in order if e in used)
 

@@ -154,7 +154,12 @@ class Recency:
 
 @dataclass(frozen=True, slots=True)
 class FirstSeen:
-    """True when ``entity`` meets ``of`` for the first time (card at merchant, …)."""
+    """True when ``entity`` meets ``of`` for the first time in its longest window.
+
+    "New merchant for this card" means: none of the card's transactions kept in its
+    longest window (30 days by default) was at this merchant. Computed from the exact
+    window the entity keeps anyway, so it costs no extra state.
+    """
 
     entity: Literal["card", "customer"]
     of: Literal["merchant", "device", "email", "ip_country"]

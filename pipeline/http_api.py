@@ -106,7 +106,7 @@ class ScoringApi:
             )
         self._engine.refresh()
         try:
-            decision = (await self._engine.score([event]))[0]
+            scored = (await self._engine.score_encoded([event]))[0]
         except ScoringUnavailable:
             log.warning("scoring unavailable for an HTTP request")
             return JSONResponse(
@@ -115,15 +115,13 @@ class ScoringApi:
                 headers={"Retry-After": "1"},
             )
         delivery = await self._publish(
-            self._decisions_topic,
-            decision.card_fingerprint.encode(),
-            decision.model_dump_json().encode(),
+            self._decisions_topic, scored.card_fingerprint.encode(), scored.payload
         )
-        if decision.action == "review":
+        if scored.action == "review":
             await delivery
         else:
             self._track(delivery)
-        return Response(decision.model_dump_json(), media_type="application/json")
+        return Response(scored.payload, media_type="application/json")
 
     def _track(self, delivery: Awaitable[Any]) -> None:
         future = asyncio.ensure_future(delivery)

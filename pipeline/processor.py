@@ -22,7 +22,7 @@ from contracts import (
     TransactionEvent,
 )
 from contracts.alerts import dead_letter_for, pci_alert_for
-from scoring import ScoringEngine, ScoringUnavailable
+from scoring import Encoded, ScoringEngine, ScoringUnavailable
 
 __all__ = ["BatchProcessor", "BatchResult", "RawMessage", "Send"]
 
@@ -42,9 +42,13 @@ class RawMessage:
 
 @dataclass(slots=True)
 class BatchResult:
-    decisions: list[Decision] = field(default_factory=list)
+    scored: list[Encoded] = field(default_factory=list)
     dead_letters: int = 0
     pci_alerts: int = 0
+
+    @property
+    def decisions(self) -> list[Decision]:
+        return [item.decision for item in self.scored]
 
 
 class BatchProcessor:
@@ -81,26 +85,24 @@ class BatchProcessor:
             except InvalidEvent as exc:
                 pending += await self._reject(message, exc, result)
         self._engine.refresh()
-        decisions = await self._score(valid)
-        for decision in decisions:
+        scored = await self._score(valid)
+        for item in scored:
             pending.append(
                 await self._send(
-                    self._decisions_topic,
-                    decision.card_fingerprint.encode(),
-                    decision.model_dump_json().encode(),
+                    self._decisions_topic, item.card_fingerprint.encode(), item.payload
                 )
             )
-        result.decisions = decisions
+        result.scored = scored
         # Wait for the broker's acknowledgement before the batch is acknowledged:
         # the input offsets are committed only after every output is durable.
         await asyncio.gather(*pending)
         return result
 
-    async def _score(self, events: list[TransactionEvent]) -> list[Decision]:
+    async def _score(self, events: list[TransactionEvent]) -> list[Encoded]:
         delay = self._retry_initial_s
         while True:
             try:
-                return await self._engine.score(events)
+                return await self._engine.score_encoded(events)
             except ScoringUnavailable as exc:
                 log.warning("%s; retrying in %.1fs", exc, delay)
             await asyncio.sleep(delay)

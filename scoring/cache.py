@@ -8,11 +8,59 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+import orjson
 from redis.asyncio import Redis
 
 from contracts import Decision
 
-__all__ = ["DecisionCache"]
+__all__ = ["DecisionCache", "Encoded"]
+
+
+# SET NX EX for each key/value pair in one call; 1 where stored, 0 where one existed.
+_SET_NEW = """#!lua flags=allow-cross-slot-keys
+local ttl = ARGV[1]
+local out = {}
+for i = 2, #ARGV, 2 do
+  out[#out + 1] = redis.call('SET', ARGV[i], ARGV[i + 1], 'NX', 'EX', ttl) and 1 or 0
+end
+return out
+"""
+
+
+class Encoded:
+    """A decision as published: its JSON, plus the few fields routing needs.
+
+    The hot path never builds a :class:`Decision` object: the engine writes the JSON
+    directly (validating ~100 feature values per decision cost more than scoring
+    them). :attr:`decision` parses it on demand, against the contract.
+    """
+
+    __slots__ = ("_decision", "action", "card_fingerprint", "payload", "transaction_id")
+
+    def __init__(
+        self, payload: bytes, *, transaction_id: str, action: str, card_fingerprint: str
+    ) -> None:
+        self.payload = payload
+        self.transaction_id = transaction_id
+        self.action = action
+        self.card_fingerprint = card_fingerprint
+        self._decision: Decision | None = None
+
+    @classmethod
+    def from_payload(cls, payload: bytes) -> Encoded:
+        fields = orjson.loads(payload)
+        return cls(
+            payload,
+            transaction_id=fields["transaction_id"],
+            action=fields["action"],
+            card_fingerprint=fields["card_fingerprint"],
+        )
+
+    @property
+    def decision(self) -> Decision:
+        if self._decision is None:
+            self._decision = Decision.model_validate_json(self.payload)
+        return self._decision
 
 
 class DecisionCache:
@@ -20,33 +68,35 @@ class DecisionCache:
         self._client = client
         self._ttl_s = ttl_s
         self._namespace = namespace
+        self._set_new = client.register_script(_SET_NEW)
 
     def _key(self, transaction_id: str) -> str:
         return f"{self._namespace}:{{dec:{transaction_id}}}"
 
-    async def get_many(self, transaction_ids: Sequence[str]) -> list[Decision | None]:
+    async def get_many(self, transaction_ids: Sequence[str]) -> list[Encoded | None]:
         if not transaction_ids:
             return []
-        async with self._client.pipeline(transaction=False) as pipe:
-            for transaction_id in transaction_ids:
-                pipe.get(self._key(transaction_id))
-            raw = await pipe.execute()
-        return [Decision.model_validate_json(r) if r else None for r in raw]
+        raw: list[bytes | str | None] = await self._client.mget(
+            [self._key(t) for t in transaction_ids]
+        )
+        return [
+            Encoded.from_payload(r.encode() if isinstance(r, str) else r) if r else None
+            for r in raw
+        ]
 
-    async def put_many(self, decisions: Sequence[Decision]) -> list[Decision]:
+    async def put_many(self, encoded: Sequence[Encoded]) -> list[Encoded]:
         """Store each decision unless one exists; returns the decisions now stored."""
-        if not decisions:
+        if not encoded:
             return []
-        payloads = [d.model_dump_json() for d in decisions]
-        async with self._client.pipeline(transaction=False) as pipe:
-            for decision, payload in zip(decisions, payloads, strict=True):
-                pipe.set(self._key(decision.transaction_id), payload, nx=True, ex=self._ttl_s)
-            stored = await pipe.execute()
-        lost = [d.transaction_id for d, ok in zip(decisions, stored, strict=True) if not ok]
+        args: list[bytes | str | int] = [self._ttl_s]
+        for item in encoded:
+            args += [self._key(item.transaction_id), item.payload]
+        stored = await self._set_new(keys=[], args=args)
+        lost = [e.transaction_id for e, ok in zip(encoded, stored, strict=True) if not ok]
         if not lost:
-            return list(decisions)
+            return list(encoded)
         winners = dict(zip(lost, await self.get_many(lost), strict=True))
         return [
-            winners.get(d.transaction_id) or d if not ok else d
-            for d, ok in zip(decisions, stored, strict=True)
+            e if ok else (winners.get(e.transaction_id) or e)
+            for e, ok in zip(encoded, stored, strict=True)
         ]

@@ -13,14 +13,22 @@ from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
+import orjson
 from redis.exceptions import RedisError
 
-from contracts import Clock, Decision, DecisionMode, Reason, TransactionEvent
+from contracts import (
+    DECISION_SCHEMA_VERSION,
+    Clock,
+    Decision,
+    DecisionMode,
+    RuleHit,
+    TransactionEvent,
+)
 from features import FeatureRegistry, FeatureStoreError, RedisFeatureStore, events_to_columns
 from features.columns import FloatArray
 from models import ModelHolder, ServingModels
 from rules import IDENTIFIER_SYMBOLS, Outcome, PolicyHolder, RedisListStore
-from scoring.cache import DecisionCache
+from scoring.cache import DecisionCache, Encoded
 from scoring.errors import ScoringUnavailable
 
 __all__ = ["ScoringEngine", "policy_symbols"]
@@ -77,12 +85,16 @@ class ScoringEngine:
             ScoringUnavailable: Redis could not be reached; nothing was decided and the
                 batch can be retried as a whole (every effect is idempotent).
         """
+        return [item.decision for item in await self.score_encoded(events)]
+
+    async def score_encoded(self, events: Sequence[TransactionEvent]) -> list[Encoded]:
+        """Like :meth:`score`, with each decision's JSON (to publish without re-encoding)."""
         try:
             return await self._score(events)
         except (RedisError, FeatureStoreError) as exc:
             raise ScoringUnavailable(f"scoring unavailable: {exc}") from exc
 
-    async def _score(self, events: Sequence[TransactionEvent]) -> list[Decision]:
+    async def _score(self, events: Sequence[TransactionEvent]) -> list[Encoded]:
         started = time.perf_counter()
         first: dict[str, int] = {}
         for index, event in enumerate(events):
@@ -92,12 +104,12 @@ class ScoringEngine:
         todo = [e for e, c in zip(unique, cached, strict=True) if c is None]
         fresh = await self._decide(todo, started) if todo else []
         made = iter(await self.decisions.put_many(fresh))
-        by_id: dict[str, Decision] = {}
+        by_id: dict[str, Encoded] = {}
         for event, hit in zip(unique, cached, strict=True):
             by_id[event.transaction_id] = hit if hit is not None else next(made)
         return [by_id[e.transaction_id] for e in events]
 
-    async def _decide(self, events: Sequence[TransactionEvent], started: float) -> list[Decision]:
+    async def _decide(self, events: Sequence[TransactionEvent], started: float) -> list[Encoded]:
         columns = events_to_columns(events)
         scored = await self._features_and_scores(columns)
         policy = self.policy.current
@@ -109,25 +121,27 @@ class ScoringEngine:
         lists = await self.lists.prefetch(wanted, self.clock.now()) if wanted else None
         outcomes = policy.decide(batch, lists)
         snapshots = self._snapshots(scored.features, len(events))
-        decided_at = self.clock.now()
-        latency_ms = (time.perf_counter() - started) * 1000.0
         champion = scored.models.champion
         challenger = scored.models.challenger
         mode: DecisionMode = "full" if champion is not None else "rules_only"
+        shared = {
+            "schema_version": DECISION_SCHEMA_VERSION,
+            "model_version": champion.version if champion else None,
+            "challenger_version": challenger.version if challenger else None,
+            "rule_set_version": policy.version,
+            "mode": mode,
+            "decided_at": self.clock.now(),
+            "latency_ms": (time.perf_counter() - started) * 1000.0,
+        }
         return [
-            _decision(
+            _encode(
                 event,
                 outcome,
+                shared,
                 score=_value(scored.score[i]),
                 challenger_score=_value(scored.challenger[i]),
-                model_version=champion.version if champion else None,
-                challenger_version=challenger.version if challenger else None,
-                rule_set_version=policy.version,
                 descriptions=policy.descriptions,
                 features=snapshots[i],
-                mode=mode,
-                latency_ms=latency_ms,
-                decided_at=decided_at,
             )
             for i, (event, outcome) in enumerate(zip(events, outcomes, strict=True))
         ]
@@ -177,59 +191,65 @@ def _value(number: float) -> float | None:
     return None if number != number else float(number)
 
 
-def _decision(
+def _encode(
     event: TransactionEvent,
     outcome: Outcome,
+    shared: dict[str, Any],
     *,
     score: float | None,
     challenger_score: float | None,
-    model_version: str | None,
-    challenger_version: str | None,
-    rule_set_version: str,
     descriptions: Mapping[str, str],
     features: dict[str, Any],
-    mode: DecisionMode,
-    latency_ms: float,
-    decided_at: Any,
-) -> Decision:
-    reasons = [
-        Reason(code=hit.reason_code, text=descriptions[hit.rule_id], source="rule")
+) -> Encoded:
+    """The decision's JSON, written directly in the shape of :class:`contracts.Decision`."""
+    reasons: list[dict[str, Any]] = [
+        {"code": hit.reason_code, "text": descriptions[hit.rule_id], "source": "rule"}
         for hit in outcome.hits
         if not hit.shadow
     ][:3]
     if score is not None:
         reasons.append(
-            Reason(
-                code="model_score",
-                text=f"model fraud probability {score:.2f}",
-                source="model",
-                contribution=score,
-            )
+            {
+                "code": "model_score",
+                "text": f"model fraud probability {score:.2f}",
+                "source": "model",
+                "contribution": score,
+            }
         )
     card = event.card
-    return Decision(
+    record = {
+        **shared,
+        "transaction_id": event.transaction_id,
+        "merchant_id": event.merchant_id,
+        "customer_id": event.customer_id,
+        "amount": event.amount,
+        "currency": event.currency,
+        "card_brand": card.brand.value,
+        "card_bin": card.bin,
+        "card_last4": card.last4,
+        "card_country": card.country,
+        "card_fingerprint": card.fingerprint,
+        "channel": event.channel.value,
+        "event_time": event.event_time,
+        "action": outcome.action,
+        "score": score,
+        "challenger_score": challenger_score,
+        "rule_hits": [_hit_record(hit) for hit in outcome.hits],
+        "reasons": reasons,
+        "features": features,
+    }
+    return Encoded(
+        orjson.dumps(record, option=orjson.OPT_UTC_Z),
         transaction_id=event.transaction_id,
-        merchant_id=event.merchant_id,
-        customer_id=event.customer_id,
-        amount=event.amount,
-        currency=event.currency,
-        card_brand=card.brand.value,
-        card_bin=card.bin,
-        card_last4=card.last4,
-        card_country=card.country,
-        card_fingerprint=card.fingerprint,
-        channel=event.channel.value,
-        event_time=event.event_time,
         action=outcome.action,
-        score=score,
-        model_version=model_version,
-        challenger_score=challenger_score,
-        challenger_version=challenger_version,
-        rule_set_version=rule_set_version,
-        rule_hits=outcome.hits,
-        reasons=tuple(reasons),
-        features=features,
-        mode=mode,
-        latency_ms=latency_ms,
-        decided_at=decided_at,
+        card_fingerprint=card.fingerprint,
     )
+
+
+def _hit_record(hit: RuleHit) -> dict[str, Any]:
+    return {
+        "rule_id": hit.rule_id,
+        "action": hit.action,
+        "reason_code": hit.reason_code,
+        "shadow": hit.shadow,
+    }
