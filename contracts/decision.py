@@ -71,6 +71,11 @@ class Decision(BaseModel):
     card_last4: str
     card_country: str
     card_fingerprint: str
+    # Hashed or opaque identifiers (never personal data in clear): what an analyst
+    # blocks from a case, and what the card's history is joined on.
+    email_hash: str | None = None
+    device_id: str | None = None
+    ip_country: str | None = None
     channel: str
     event_time: AwareDatetime
     action: Action

@@ -21,16 +21,15 @@ from review_queue.workflow import ReviewWorkflow
 
 __all__ = ["ReviewService", "list_value"]
 
-# Where the decision carries the email and device (until Decision has fields for them).
-_FEATURE_FOR: dict[str, str] = {"email": "email_hash", "device": "device_id"}
+# The decision field that carries each listable entity's value.
+_FIELD_FOR: dict[str, str] = {"email": "email_hash", "device": "device_id"}
 
 
 def list_value(detail: CaseDetail, entity: ListEntity) -> str:
     """The value a block/allow list entry gets for ``entity``, taken from the case."""
     if entity == "card":
         return detail.case.card_fingerprint
-    features = detail.decision.get("features")
-    value = features.get(_FEATURE_FOR[entity]) if isinstance(features, dict) else None
+    value = detail.decision.get(_FIELD_FOR[entity])
     if not isinstance(value, str) or not value:
         raise ListUnavailable(entity)
     return value

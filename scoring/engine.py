@@ -14,6 +14,7 @@ from typing import Any
 
 import numpy as np
 import orjson
+from redis.asyncio import Redis
 from redis.exceptions import RedisError
 
 from contracts import (
@@ -62,6 +63,7 @@ class ScoringEngine:
         lists: RedisListStore,
         decisions: DecisionCache,
         clock: Clock,
+        owned: Redis | None = None,
     ) -> None:
         self.features = features
         self.policy = policy
@@ -69,9 +71,15 @@ class ScoringEngine:
         self.lists = lists
         self.decisions = decisions
         self.clock = clock
+        self._owned = owned  # a client this engine opened and must close
         registry = features.registry
         self._kinds = {d.name: d.type for d in registry.definitions}
         self._names = registry.names
+
+    async def aclose(self) -> None:
+        if self._owned is not None:
+            await self._owned.aclose()
+            self._owned = None
 
     def refresh(self) -> None:
         """Follow policy-file edits and model alias moves (cheap; call once per batch)."""
@@ -229,6 +237,9 @@ def _encode(
         "card_last4": card.last4,
         "card_country": card.country,
         "card_fingerprint": card.fingerprint,
+        "email_hash": event.email_hash,
+        "device_id": event.device_id,
+        "ip_country": event.ip_country,
         "channel": event.channel.value,
         "event_time": event.event_time,
         "action": outcome.action,

@@ -78,8 +78,8 @@ async def test_decline_escalate_notes_and_lists(review_app: ReviewAppEnv) -> Non
         assert note.status_code == 201 and note.json()["author"] == "bob"
         for entity, expected in (
             ("card", decision.card_fingerprint),
-            ("email", decision.features["email_hash"]),
-            ("device", decision.features["device_id"]),
+            ("email", decision.email_hash),
+            ("device", decision.device_id),
         ):
             added = await client.post(
                 f"/v1/reviews/{second}/lists",
@@ -110,7 +110,7 @@ async def test_decline_escalate_notes_and_lists(review_app: ReviewAppEnv) -> Non
 
 
 async def test_list_value_missing_from_the_decision(review_app: ReviewAppEnv) -> None:
-    case_id, _ = review_app.open_case(features={"card_count_1h": 1})
+    case_id, _ = review_app.open_case(email_hash=None, device_id=None)
     async with review_app.client() as client:
         response = await client.post(
             f"/v1/reviews/{case_id}/lists",
