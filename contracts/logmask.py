@@ -25,7 +25,7 @@ def mask_record(record: logging.LogRecord) -> logging.LogRecord:
     except (TypeError, ValueError):  # a bad format string must not lose the record
         message = f"{record.msg!s} {record.args!r}"
     record.msg = mask_card_data(message)
-    record.args = None
+    record.args = ()  # empty, not None: some formatters (mode) wrap None into (None,)
     if record.exc_info and record.exc_info[1] is not None:
         text = "".join(traceback.format_exception(*record.exc_info)).rstrip("\n")
         record.exc_text = mask_card_data(text)

@@ -61,5 +61,5 @@ def local_hour_and_weekday(
         mask = zones == zone_name
         local = utc[mask].tz_convert(_zone(zone_name))
         hours[mask] = local.hour.to_numpy(dtype=np.float64)
-        weekdays[mask] = (local.dayofweek.to_numpy(dtype=np.float64)) + 1.0
+        weekdays[mask] = (local.day_of_week.to_numpy(dtype=np.float64)) + 1.0
     return hours, weekdays

@@ -13,9 +13,9 @@ from models.base import FloatMatrix
 
 __all__ = ["LightGBMScorer"]
 
-# One thread: on these 2-core machines the default thread pool costs milliseconds per
-# call (spin-waiting threads) where a single thread takes tens of microseconds.
-_PREDICT_PARAMS = {"num_threads": 1}
+# Every predict call passes num_threads=1: on these 2-core machines the default thread
+# pool costs milliseconds per call (spin-waiting threads) where one thread takes tens
+# of microseconds.
 
 
 class LightGBMScorer:
@@ -28,7 +28,7 @@ class LightGBMScorer:
     @classmethod
     def load(cls, directory: Path) -> LightGBMScorer:
         meta = read_meta(directory)
-        booster = lgb.Booster(model_file=str(directory / BOOSTER_FILE), params=_PREDICT_PARAMS)
+        booster = lgb.Booster(model_file=str(directory / BOOSTER_FILE))
         return cls(booster, meta)
 
     @property

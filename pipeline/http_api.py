@@ -17,7 +17,7 @@ import logging
 from collections.abc import Awaitable, Callable
 from typing import Any
 
-from fastapi import APIRouter, FastAPI, Request
+from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse, Response
 
 from contracts import (
@@ -47,21 +47,13 @@ def error_body(
 
 
 class ScoringApi:
-    """Routes for scoring; the edge mounts them on the application."""
+    """Routes for scoring; the edge mounts :attr:`router` and binds the runtime at startup."""
 
-    def __init__(
-        self,
-        *,
-        engine: ScoringEngine,
-        decoder: EventDecoder,
-        settings: Settings,
-        clock: Clock,
-        publish: Publisher,
-    ) -> None:
-        self._engine = engine
+    def __init__(self, *, decoder: EventDecoder, settings: Settings, clock: Clock) -> None:
+        self._engine: ScoringEngine | None = None
+        self._publish: Publisher | None = None
         self._decoder = decoder
         self._clock = clock
-        self._publish = publish
         self._decisions_topic = settings.topic("decisions")
         self._pci_topic = settings.topic("alerts.pci")
         self._background: set[asyncio.Future[Any]] = set()
@@ -86,16 +78,25 @@ class ScoringApi:
             },
         )
 
-    def mount(self, app: FastAPI) -> None:
-        app.include_router(self.router)
+    def bind(self, engine: ScoringEngine, publish: Publisher) -> None:
+        """Attach the scoring engine and the Kafka publisher (opened at startup)."""
+        self._engine = engine
+        self._publish = publish
 
     async def score(self, request: Request) -> Response:
+        engine, publish = self._engine, self._publish
+        if engine is None or publish is None:
+            return JSONResponse(
+                error_body("unavailable", "scoring is starting; retry"),
+                status_code=503,
+                headers={"Retry-After": "1"},
+            )
         raw = await request.body()
         try:
             event = self._decoder.decode(raw)
         except InvalidEvent as exc:
             if exc.reason == "pci_violation":
-                await self._alert(exc, request)
+                await self._alert(exc, request, publish)
             return JSONResponse(
                 error_body(
                     exc.reason,
@@ -104,9 +105,9 @@ class ScoringApi:
                 ),
                 status_code=422,
             )
-        self._engine.refresh()
+        engine.refresh()
         try:
-            scored = (await self._engine.score_encoded([event]))[0]
+            scored = (await engine.score_encoded([event]))[0]
         except ScoringUnavailable:
             log.warning("scoring unavailable for an HTTP request")
             return JSONResponse(
@@ -114,7 +115,7 @@ class ScoringApi:
                 status_code=503,
                 headers={"Retry-After": "1"},
             )
-        delivery = await self._publish(
+        delivery = await publish(
             self._decisions_topic, scored.card_fingerprint.encode(), scored.payload
         )
         if scored.action == "review":
@@ -138,11 +139,11 @@ class ScoringApi:
         if self._background:
             await asyncio.gather(*self._background, return_exceptions=True)
 
-    async def _alert(self, exc: InvalidEvent, request: Request) -> None:
+    async def _alert(self, exc: InvalidEvent, request: Request, publish: Publisher) -> None:
         alert = pci_alert_for(exc, MessagePosition(source="http"), self._clock.now())
         log.warning(
             "PCI violation on POST /v1/score from %s: %s (payload dropped)",
             request.client.host if request.client else "unknown",
             ", ".join(f"{e.loc} ({e.code})" for e in exc.errors),
         )
-        await (await self._publish(self._pci_topic, None, alert.model_dump_json().encode()))
+        await (await publish(self._pci_topic, None, alert.model_dump_json().encode()))

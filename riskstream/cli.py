@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 import asyncio
+import signal
 import sys
-import time
+import threading
 from pathlib import Path
 
 import click
 
 from contracts import topic_specs
+from riskstream.cli_admin import register as register_admin
 from riskstream.cli_support import fail, services, settings_from_env, setup_logging
 from riskstream.stack import EmbeddedStack, StackError, bootstrap, run_sync
 
@@ -35,11 +37,13 @@ def up() -> None:
     click.echo(f"kafka  {state.kafka_bootstrap}")
     click.echo(f"redis  {state.redis_url}")
     click.echo(f"state  {stack.state_path}  (other riskstream commands find the stack here)")
-    click.echo("Ctrl-C stops the stack.")
+    click.echo("Ctrl-C (or SIGTERM) stops the stack.")
+    stopped = threading.Event()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        # Set explicitly: a shell starts background jobs with SIGINT ignored.
+        signal.signal(sig, lambda *_: stopped.set())
     try:
-        while True:
-            time.sleep(3600)
-    except KeyboardInterrupt:
+        stopped.wait()
         click.echo("stopping…")
     finally:
         stack.stop()
@@ -60,15 +64,21 @@ def worker() -> None:
 @main.command()
 @click.option("--host", default=None, help="bind address (default RISKSTREAM_HTTP_HOST)")
 @click.option("--port", type=int, default=None, help="port (default RISKSTREAM_HTTP_PORT)")
-def serve(host: str | None, port: int | None) -> None:
-    """Serve the HTTP API: POST /v1/score and the OpenAPI schema at /openapi.json."""
+@click.option(
+    "--review-workers/--no-review-workers",
+    default=True,
+    show_default=True,
+    help="also run the review queue's workers in this process",
+)
+def serve(host: str | None, port: int | None, review_workers: bool) -> None:
+    """Serve the HTTP API and UI: /v1/score, /v1/reviews, /reviews, /openapi.json."""
     import uvicorn
 
     from riskstream.http import create_http_app
 
     settings = services(settings_from_env())
     setup_logging(settings.log_level)
-    app = create_http_app(settings)
+    app = create_http_app(settings, review_workers=review_workers)
     uvicorn.run(
         app,
         host=host or settings.http_host,
@@ -141,15 +151,22 @@ def simulate(
 
 @main.command()
 @click.option("--seed", type=int, default=7, show_default=True)
-@click.option("--days", type=float, default=30.0, show_default=True, help="simulated history")
+@click.option("--days", type=float, default=45.0, show_default=True, help="simulated history")
+@click.option(
+    "--maturity-days",
+    type=float,
+    default=10.0,
+    show_default=True,
+    help="train only on transactions this old: younger ones have no chargebacks yet",
+)
 @click.option("--promote/--no-promote", default=None, help="make it the champion")
-def train(seed: int, days: float, promote: bool | None) -> None:
+def train(seed: int, days: float, maturity_days: float, promote: bool | None) -> None:
     """Train a LightGBM model on simulated history and store it (champion if first)."""
     settings = settings_from_env()
     setup_logging(settings.log_level)
     from riskstream.models_cli import train_first_model
 
-    train_first_model(settings, seed=seed, days=days, promote=promote)
+    train_first_model(settings, seed=seed, days=days, promote=promote, maturity_days=maturity_days)
 
 
 @main.command()
@@ -192,6 +209,8 @@ def rules_check(path: Path) -> None:
         click.echo(f"{path}: {diagnostic}", err=True)
     sys.exit(1)
 
+
+register_admin(main)
 
 if __name__ == "__main__":  # pragma: no cover - `python -m riskstream.cli`
     main()

@@ -35,7 +35,7 @@ from simulator import SimulatedTransaction, SimulationConfig, Simulator
 
 __all__ = ["run_demo"]
 
-HISTORY_DAYS = 30.0
+HISTORY_DAYS = 45.0
 WARMUP_EVENTS = 20
 
 

@@ -1,32 +1,111 @@
-"""The HTTP application: scoring API today; review queue and dashboards mount here too.
+"""The HTTP application: scoring API, review queue and its UI, behind one access control.
 
-Built per process by `riskstream serve`. The lifespan opens one Redis client and one
-Kafka producer and closes them on shutdown (after publishing what is pending).
+Built per process by `riskstream serve`. Every route authenticates its caller: the
+payment pipeline with a service token (``POST /v1/score``), analysts with a token or
+the login form's session. The lifespan opens one Redis client and one Kafka
+producer, and runs the review queue's workers (decision ingestion, the command
+outbox, SLA defaults) unless told not to.
 """
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
+import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from datetime import datetime
 from typing import Any
 
 from aiokafka import AIOKafkaProducer
-from fastapi import FastAPI, Request
-from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse
+from fastapi import Depends, FastAPI
+from fastapi.responses import JSONResponse, RedirectResponse
 
+import db
+from access import AccessControl, install_access, require
+from audit import AuditLog
 from contracts import BoundaryPolicy, Clock, EventDecoder, Settings, SystemClock
-from pipeline.http_api import ScoringApi, error_body
+from pipeline.http_api import ScoringApi
+from review_queue import ReviewService, install_review_queue, run_review_workers
 from riskstream.stack import bootstrap
+from rules import RedisListStore
 from scoring.build import build_engine, redis_client
 
-__all__ = ["create_http_app"]
+__all__ = ["RedisListWriter", "create_http_app"]
+
+log = logging.getLogger(__name__)
 
 
-def create_http_app(settings: Settings, *, clock: Clock | None = None) -> FastAPI:
-    """The ASGI app; needs resolved Kafka and Redis endpoints in ``settings``."""
+class RedisListWriter:
+    """The review queue's list writer, on the rules' Redis list store."""
+
+    def __init__(self, store: RedisListStore, clock: Clock) -> None:
+        self._store = store
+        self._clock = clock
+
+    async def add(
+        self,
+        list_name: str,
+        value: str,
+        *,
+        owner: str,
+        reason: str,
+        expires_at: datetime | None,
+    ) -> None:
+        await self._store.add(
+            list_name, value, owner=owner, reason=reason, now=self._clock.now(),
+            expires_at=expires_at,
+        )  # fmt: skip
+
+
+class _DeferredLists:
+    """Forwards to the Redis list writer once the lifespan has opened Redis."""
+
+    def __init__(self) -> None:
+        self.target: RedisListWriter | None = None
+
+    async def add(
+        self,
+        list_name: str,
+        value: str,
+        *,
+        owner: str,
+        reason: str,
+        expires_at: datetime | None,
+    ) -> None:
+        if self.target is None:
+            raise RuntimeError("the list store is not open yet")
+        await self.target.add(list_name, value, owner=owner, reason=reason, expires_at=expires_at)
+
+
+def create_http_app(
+    settings: Settings,
+    *,
+    clock: Clock | None = None,
+    review_workers: bool = True,
+    migrate: bool | None = None,
+) -> FastAPI:
+    """The ASGI app; needs resolved Kafka and Redis endpoints in ``settings``.
+
+    ``migrate`` (default: outside production) upgrades the database schema at startup;
+    production runs `riskstream db upgrade` as its own step.
+    """
     clock = clock or SystemClock()
-    state: dict[str, Any] = {}
+    if migrate if migrate is not None else settings.environment != "production":
+        db.upgrade(settings.resolved_database_url)
+    database = db.Database.from_settings(settings)
+    audit = AuditLog(
+        environment=settings.environment,
+        clock=clock,
+        retention_days=settings.audit_retention_days,
+    )
+    service = ReviewService(database, audit, clock, settings=settings)
+    lists = _DeferredLists()
+    scoring = ScoringApi(
+        decoder=EventDecoder(BoundaryPolicy.from_settings(settings)),
+        settings=settings,
+        clock=clock,
+    )
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -37,46 +116,61 @@ def create_http_app(settings: Settings, *, clock: Clock | None = None) -> FastAP
             linger_ms=2,
             acks="all",
         )
-        await producer.start()
+        try:
+            engine = build_engine(settings, clock, client)
+            await producer.start()
+        except BaseException:
+            await producer.stop()
+            await client.aclose()
+            raise
 
         async def publish(topic: str, key: bytes | None, value: bytes) -> Any:
             return await producer.send(topic, value, key=key)
 
-        api = ScoringApi(
-            engine=build_engine(settings, clock, client),
-            decoder=EventDecoder(BoundaryPolicy.from_settings(settings)),
-            settings=settings,
-            clock=clock,
-            publish=publish,
+        scoring.bind(engine, publish)
+        store = RedisListStore(client, namespace=settings.redis_namespace)
+        lists.target = RedisListWriter(store, clock)
+        app.state.redis = client
+        stop = asyncio.Event()
+        workers = (
+            asyncio.create_task(
+                run_review_workers(settings, stop, clock=clock, service=service),
+                name="review-workers",
+            )
+            if review_workers
+            else None
         )
-        api.mount(app)
-        state.update(redis=client, producer=producer, api=api)
         try:
             yield
         finally:
-            await api.drain()
+            stop.set()
+            if workers is not None:
+                with contextlib.suppress(Exception):
+                    await asyncio.wait_for(workers, timeout=15)
+            await scoring.drain()
             await producer.stop()
             await client.aclose()
+            database.dispose()
 
     app = FastAPI(
         title="riskstream",
         version="0.1.0",
         summary="Streaming fraud detection and risk scoring for card payments",
+        description=(
+            "Authenticate with `Authorization: Bearer rs_…` (API tokens; the payment "
+            "pipeline's token has the `service` role) or the login form's session."
+        ),
         lifespan=lifespan,
     )
+    install_access(
+        app, AccessControl.from_settings(settings, database=database, clock=clock, audit=audit)
+    )
+    app.include_router(scoring.router, dependencies=[Depends(require("score"))])
+    install_review_queue(app, service, lists)
 
-    @app.exception_handler(RequestValidationError)
-    async def validation_error(request: Request, exc: RequestValidationError) -> JSONResponse:
-        # FastAPI's default handler echoes the input; ours never does (it may be card data).
-        errors = [
-            {
-                "loc": ".".join(str(p) for p in error.get("loc", ())),
-                "code": str(error.get("type", "invalid")),
-                "message": str(error.get("msg", "invalid value")),
-            }
-            for error in exc.errors()
-        ]
-        return JSONResponse(error_body("schema", "invalid request", errors), status_code=422)
+    @app.get("/", include_in_schema=False)
+    def home() -> RedirectResponse:
+        return RedirectResponse("/reviews", status_code=303)
 
     @app.get("/healthz", include_in_schema=False)
     async def healthz() -> dict[str, str]:
@@ -84,13 +178,12 @@ def create_http_app(settings: Settings, *, clock: Clock | None = None) -> FastAP
 
     @app.get("/readyz", include_in_schema=False)
     async def readyz() -> JSONResponse:
-        client = state.get("redis")
+        client = getattr(app.state, "redis", None)
         try:
             ready = client is not None and bool(await client.ping())
         except Exception:  # noqa: BLE001 - any failure means "not ready"
             ready = False
-        return JSONResponse(
-            {"status": "ready" if ready else "not ready"}, status_code=200 if ready else 503
-        )
+        body = {"status": "ready" if ready else "not ready"}
+        return JSONResponse(body, status_code=200 if ready else 503)
 
     return app

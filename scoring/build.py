@@ -31,8 +31,14 @@ def redis_client(settings: Settings) -> Redis:
 
 
 def build_engine(settings: Settings, clock: Clock, client: Redis | None = None) -> ScoringEngine:
-    """The scoring core wired to Redis, the model store and the policy file."""
-    client = client if client is not None else redis_client(settings)
+    """The scoring core wired to Redis, the model store and the policy file.
+
+    Without ``client`` the engine opens its own; close it with ``engine.aclose()``.
+    """
+    owned = None if client is not None else redis_client(settings)
+    client = client if client is not None else owned
+    if client is None:  # pragma: no cover - one of the two is set
+        raise ValueError("no Redis client")
     registry = registry_for(settings)
     namespace = settings.redis_namespace
     features = RedisFeatureStore(
@@ -50,4 +56,5 @@ def build_engine(settings: Settings, clock: Clock, client: Redis | None = None) 
         lists=RedisListStore(client, namespace=namespace),
         decisions=DecisionCache(client, ttl_s=settings.decision_ttl_s, namespace=namespace),
         clock=clock,
+        owned=owned,
     )

@@ -157,7 +157,8 @@ def fit_model(
     trained_at = (clock or SystemClock()).now()
     digest = hashlib.sha256(text.encode()).hexdigest()[:8]
     meta = ModelMeta(
-        version=f"m-{trained_at:%Y%m%d-%H%M%S}-{digest}",
+        # No long digit runs in ids: log masking treats 13+ digits as card-like.
+        version=f"m-{trained_at:%Y%m%dT%H%M%S}-{digest}",
         feature_names=tuple(names),
         feature_set_version=data.feature_set_version,
         trained_at=trained_at.isoformat(),
