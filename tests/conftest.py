@@ -45,14 +45,39 @@ def make_settings(tmp_path: Path) -> Iterator[object]:
 def stack_settings(stack: EmbeddedStack, tmp_path: Path) -> Settings:
     """Settings on the shared stack with a unique topic prefix, so tests never share topics.
 
-    Redis is shared too; tests use unique ids (see tests/factories.py) or flush it.
+    Redis is shared too: each test gets its own key namespace.
     """
-    prefix = f"t{uuid.uuid4().hex[:8]}."
+    unique = uuid.uuid4().hex[:8]
     return load_settings(
         data_dir=tmp_path / "data",
         environment="test",
         kafka_bootstrap=stack.kafka_bootstrap,
         redis_url=stack.redis_url,
-        topic_prefix=prefix,
+        topic_prefix=f"t{unique}.",
+        redis_namespace=f"t{unique}",
+        worker_group=f"worker-{unique}",
         broker_session_timeout_s=6,
     )
+
+
+@pytest.fixture(scope="session")
+def model_home(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A data directory whose model store has a trained champion (small simulated world)."""
+    from datetime import timedelta
+
+    from features import RatesTable, default_registry
+    from models import LocalModelStore
+    from simulator import SimulationConfig
+    from training.simulated import train_on_simulation
+
+    home = tmp_path_factory.mktemp("model-home")
+    store = LocalModelStore(home / "models")
+    run = train_on_simulation(
+        SimulationConfig(seed=5, days=30, n_customers=700, n_merchants=80),
+        default_registry(),
+        RatesTable.from_mapping(),
+        store,
+        maturity=timedelta(days=7),
+    )
+    store.promote(run.fitted.meta.version)
+    return home

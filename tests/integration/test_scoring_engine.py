@@ -1,0 +1,92 @@
+"""The scoring core on real Redis: decisions, idempotency by transaction id, key hygiene."""
+
+from __future__ import annotations
+
+import shutil
+from collections.abc import AsyncIterator
+from datetime import timedelta
+from pathlib import Path
+
+import pytest
+import pytest_asyncio
+from redis.asyncio import Redis
+
+from contracts import Decision, FrozenClock, Settings, TransactionEvent
+from scoring import ScoringEngine
+from scoring.build import build_engine
+from tests.factories import BASE_TIME, make_event
+
+pytestmark = [pytest.mark.integration, pytest.mark.asyncio]
+
+
+@pytest.fixture
+def settings(stack_settings: Settings, model_home: Path, tmp_path: Path) -> Settings:
+    home = tmp_path / "home"
+    shutil.copytree(model_home, home)
+    return stack_settings.replace(data_dir=home)
+
+
+@pytest_asyncio.fixture
+async def engine(settings: Settings) -> AsyncIterator[ScoringEngine]:
+    built = build_engine(settings, FrozenClock(BASE_TIME))
+    try:
+        yield built
+    finally:
+        await built.aclose()
+
+
+def _card_events(fingerprint: str, n: int) -> list[TransactionEvent]:
+    return [
+        make_event(
+            card={"fingerprint": fingerprint},
+            event_time=(BASE_TIME + timedelta(minutes=i)).isoformat(),
+        )
+        for i in range(n)
+    ]
+
+
+async def test_decisions_follow_the_contract(engine: ScoringEngine) -> None:
+    events = _card_events("fpContract01", 5)
+    scored = await engine.score_encoded(events)
+    for event, item in zip(events, scored, strict=True):
+        decision = Decision.model_validate_json(item.payload)  # the JSON is the contract
+        assert decision.transaction_id == event.transaction_id == item.transaction_id
+        assert decision.action == item.action
+        assert decision.mode == "full" and decision.model_version
+        assert decision.rule_set_version.startswith("starter-")
+        assert decision.features["card_count_1h"] == events.index(event)
+        assert "card_number" not in item.payload.decode()
+
+
+async def test_replays_at_any_distance_return_the_first_decision(engine: ScoringEngine) -> None:
+    first = _card_events("fpReplay0001", 4)
+    original = [e.payload for e in await engine.score_encoded(first)]
+    later = _card_events("fpReplay0001", 1)[0].model_copy(
+        update={"transaction_id": "pi_LaterEvent01", "event_time": BASE_TIME + timedelta(days=3)}
+    )
+    await engine.score_encoded([later])
+    replayed = [e.payload for e in await engine.score_encoded(first[::-1])]
+    assert replayed == original[::-1]
+    probe = first[0].model_copy(
+        update={
+            "transaction_id": "pi_ProbeEvent01",
+            "event_time": BASE_TIME + timedelta(minutes=10),
+        }
+    )
+    decision = (await engine.score([probe]))[0]
+    assert decision.features["card_count_1h"] == 4  # nothing counted twice
+
+
+async def test_every_key_is_hash_tagged_and_expires(
+    engine: ScoringEngine, settings: Settings
+) -> None:
+    await engine.score(_card_events("fpKeys000001", 3))
+    client = Redis.from_url(str(settings.redis_url))
+    try:
+        keys = [k async for k in client.scan_iter(match=f"{settings.redis_namespace}:*")]
+        assert keys
+        for key in keys:
+            assert b"{" in key and b"}" in key, key
+            assert await client.pttl(key) > 0, key
+    finally:
+        await client.aclose()

@@ -1,0 +1,105 @@
+"""Produce to and read from the real embedded broker in tests."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import signal
+import subprocess
+import sys
+import time
+import uuid
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+import orjson
+from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
+
+from contracts import Settings, topic_specs
+from pipeline.admin import ensure_topics
+from riskstream.stack import bootstrap
+
+
+async def create_topics(settings: Settings) -> None:
+    await ensure_topics(bootstrap(settings), topic_specs(settings))
+
+
+async def produce(
+    settings: Settings, topic: str, messages: Sequence[tuple[bytes | None, bytes]]
+) -> None:
+    producer = AIOKafkaProducer(bootstrap_servers=bootstrap(settings), enable_idempotence=False)
+    await producer.start()
+    try:
+        futures = [await producer.send(topic, value, key=key) for key, value in messages]
+        await asyncio.gather(*futures)
+    finally:
+        await producer.stop()
+
+
+async def read_topic(
+    settings: Settings,
+    topic: str,
+    *,
+    until: Callable[[list[dict[str, Any]]], bool],
+    timeout_s: float = 60.0,
+) -> list[dict[str, Any]]:
+    """Every JSON record of ``topic`` from the start, until ``until(records)`` or timeout."""
+    partitions = next(s.partitions for s in topic_specs(settings) if s.name == topic)
+    consumer = AIOKafkaConsumer(bootstrap_servers=bootstrap(settings), enable_auto_commit=False)
+    await consumer.start()
+    records: list[dict[str, Any]] = []
+    try:
+        assigned = [TopicPartition(topic, p) for p in range(partitions)]
+        consumer.assign(assigned)
+        await consumer.seek_to_beginning(*assigned)
+        deadline = time.monotonic() + timeout_s
+        while not until(records) and time.monotonic() < deadline:
+            batches = await consumer.getmany(timeout_ms=200)
+            for batch in batches.values():
+                records.extend(orjson.loads(r.value) for r in batch if r.value)
+    finally:
+        await consumer.stop()
+    return records
+
+
+def worker_env(settings: Settings, data_dir: Path, **extra: str) -> dict[str, str]:
+    env = dict(os.environ)
+    env.update(
+        RISKSTREAM_ENVIRONMENT="test",
+        RISKSTREAM_KAFKA_BOOTSTRAP=bootstrap(settings),
+        RISKSTREAM_REDIS_URL=str(settings.redis_url),
+        RISKSTREAM_TOPIC_PREFIX=settings.topic_prefix,
+        RISKSTREAM_DATA_DIR=str(data_dir),
+        RISKSTREAM_REDIS_NAMESPACE=settings.redis_namespace,
+        RISKSTREAM_WORKER_GROUP=settings.worker_group,
+        RISKSTREAM_BROKER_SESSION_TIMEOUT_S=str(settings.broker_session_timeout_s),
+        RISKSTREAM_WORKER_BATCH_WITHIN_S="0.05",
+        RISKSTREAM_LOG_LEVEL="info",
+    )
+    env.update(extra)
+    return env
+
+
+@contextmanager
+def running_worker(settings: Settings, data_dir: Path, **extra: str) -> Iterator[Path]:
+    """`riskstream worker` as a child process; yields its log file."""
+    log_path = data_dir / f"worker-{uuid.uuid4().hex[:6]}.log"
+    data_dir.mkdir(parents=True, exist_ok=True)
+    with open(log_path, "wb") as log:
+        process = subprocess.Popen(
+            [sys.executable, "-m", "riskstream.cli", "worker"],
+            env=worker_env(settings, data_dir, **extra),
+            stdout=log,
+            stderr=subprocess.STDOUT,
+        )
+    try:
+        yield log_path
+    finally:
+        process.send_signal(signal.SIGINT)
+        try:
+            process.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()

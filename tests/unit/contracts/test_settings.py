@@ -1,0 +1,42 @@
+"""Settings: typed, frozen, masked, and guarded against live secrets outside production."""
+
+from __future__ import annotations
+
+import pytest
+
+from contracts import SettingsError, load_settings
+
+
+def test_environment_variables_are_read_with_the_prefix(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("RISKSTREAM_KAFKA_BOOTSTRAP", "broker-a:9092, broker-b:9093")
+    monkeypatch.setenv("RISKSTREAM_ALLOWED_CURRENCIES", "usd,eur")
+    settings = load_settings()
+    assert [str(e) for e in settings.kafka_bootstrap or ()] == ["broker-a:9092", "broker-b:9093"]
+    assert settings.allowed_currencies == frozenset({"USD", "EUR"})
+
+
+def test_settings_are_frozen() -> None:
+    settings = load_settings()
+    with pytest.raises(Exception, match="frozen"):
+        settings.environment = "production"  # type: ignore[misc]
+
+
+def test_live_secret_outside_production_aborts(monkeypatch: pytest.MonkeyPatch) -> None:
+    secret = "sk_live_" + "Q" * 24
+    monkeypatch.setenv("RISKSTREAM_PROCESSOR_SECRET_KEY", secret)
+    with pytest.raises(SettingsError) as info:
+        load_settings(environment="staging")
+    assert "RISKSTREAM_PROCESSOR_SECRET_KEY" in str(info.value)
+    assert secret not in str(info.value)
+    assert load_settings(environment="production").processor_secret_key is not None
+
+
+def test_secrets_print_masked() -> None:
+    settings = load_settings(webhook_secret="whsec_" + "z" * 30)
+    assert "z" * 30 not in repr(settings)
+
+
+def test_bad_values_name_the_variable() -> None:
+    with pytest.raises(SettingsError) as info:
+        load_settings(kafka_bootstrap="no-port-here")
+    assert "RISKSTREAM_KAFKA_BOOTSTRAP" in str(info.value)
