@@ -65,7 +65,7 @@ class BatchProcessor:
         retry_initial_s: float = 0.2,
         retry_max_s: float = 5.0,
     ) -> None:
-        self._engine = engine
+        self.engine = engine
         self._decoder = decoder
         self._clock = clock
         self._send = send
@@ -84,7 +84,7 @@ class BatchProcessor:
                 valid.append(self._decoder.decode(message.value or b""))
             except InvalidEvent as exc:
                 pending += await self._reject(message, exc, result)
-        self._engine.refresh()
+        self.engine.refresh()
         scored = await self._score(valid)
         for item in scored:
             pending.append(
@@ -102,7 +102,7 @@ class BatchProcessor:
         delay = self._retry_initial_s
         while True:
             try:
-                return await self._engine.score_encoded(events)
+                return await self.engine.score_encoded(events)
             except ScoringUnavailable as exc:
                 log.warning("%s; retrying in %.1fs", exc, delay)
             await asyncio.sleep(delay)

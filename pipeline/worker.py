@@ -19,6 +19,7 @@ import faust
 from faust.streams import Stream
 
 from contracts import BoundaryPolicy, Clock, EventDecoder, Settings, SystemClock
+from pipeline.labels import LabelProcessor
 from pipeline.processor import BatchProcessor, RawMessage
 from scoring.build import build_engine
 
@@ -57,6 +58,7 @@ def create_app(settings: Settings, *, clock: Clock | None = None) -> faust.App:
         value_serializer="raw",
         partitions=settings.transactions_partitions,
     )
+    labels = app.topic(settings.topic("labels"), key_serializer="raw", value_serializer="raw")
     state: dict[str, Any] = {}
 
     async def send(topic: str, key: bytes | None, value: bytes) -> Any:
@@ -74,6 +76,28 @@ def create_app(settings: Settings, *, clock: Clock | None = None) -> faust.App:
             )
         built: BatchProcessor = state["processor"]
         return built
+
+    def label_processor() -> LabelProcessor:
+        if "labels" not in state:
+            state["labels"] = LabelProcessor(
+                features=processor().engine.features, settings=settings, clock=clock, send=send
+            )
+        built: LabelProcessor = state["labels"]
+        return built
+
+    @app.agent(labels, name="labels")
+    async def count_labels(stream: faust.StreamT[bytes]) -> None:
+        concrete = cast(Stream[bytes], stream)
+        handler = label_processor()
+        async for events in concrete.take_events(
+            settings.worker_batch_size, within=settings.worker_batch_within_s
+        ):
+            await handler.process(
+                [
+                    RawMessage(e.value, e.message.topic, e.message.partition, e.message.offset)
+                    for e in events
+                ]
+            )
 
     @app.agent(transactions, name="score")
     async def score(stream: faust.StreamT[bytes]) -> None:

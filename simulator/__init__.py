@@ -17,7 +17,14 @@ from simulator.errors import ConfigError, SimulatorError, SinkError
 from simulator.kafka import ProduceResult, produce
 from simulator.labels import labels_in_order, with_labels
 from simulator.population import Population
-from simulator.records import Label, LabelKind, LabelReason, LabelSource, SimulatedTransaction
+from simulator.records import (
+    Label,
+    LabelKind,
+    LabelReason,
+    LabelSource,
+    SimulatedTransaction,
+    label_event,
+)
 from simulator.tabular import (
     FRAME_COLUMNS,
     LABEL_COLUMNS,
@@ -49,6 +56,7 @@ __all__ = [
     "Simulator",
     "SimulatorError",
     "SinkError",
+    "label_event",
     "labels_frame",
     "labels_in_order",
     "produce",

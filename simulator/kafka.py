@@ -16,14 +16,14 @@ from collections.abc import AsyncIterable, AsyncIterator, Iterable
 from dataclasses import dataclass
 from typing import Literal
 
-import orjson
 from aiokafka import AIOKafkaProducer
 from aiokafka.errors import KafkaError
 
 from contracts.events import TransactionEvent
+from contracts.labels import LabelEvent
 from simulator.errors import SinkError
 from simulator.labels import LabelQueue
-from simulator.records import Label, SimulatedTransaction
+from simulator.records import SimulatedTransaction, label_event
 
 __all__ = ["ProduceResult", "produce"]
 
@@ -56,8 +56,8 @@ def _event_message(event: TransactionEvent) -> tuple[bytes, bytes]:
     return event.card.fingerprint.encode(), event.model_dump_json().encode()
 
 
-def _label_message(label: Label) -> tuple[bytes, bytes]:
-    return label.transaction_id.encode(), orjson.dumps(label.to_dict())
+def _label_message(label: LabelEvent) -> tuple[bytes, bytes]:
+    return label.transaction_id.encode(), label.model_dump_json().encode()
 
 
 async def produce(
@@ -83,7 +83,7 @@ async def produce(
         rate_per_s: pace to this many events per second (``None``: as fast as possible).
         limit: stop after this many events.
         labels_topic: also send each simulated transaction's label (key: transaction id,
-            value: :meth:`Label.to_dict` JSON) once event time passes its
+            value: :class:`contracts.LabelEvent` JSON) once event time passes its
             ``reported_at``. When the input runs out, labels still pending are sent
             last; after ``limit`` or ``stop`` they are not (they lie in the future).
         stop: set it to end the run after the current chunk.
@@ -111,7 +111,7 @@ async def produce(
     except (KafkaError, OSError) as exc:
         await producer.stop()
         raise SinkError(f"cannot connect to Kafka at {bootstrap}: {exc}") from exc
-    queue = LabelQueue() if labels_topic is not None else None
+    queue: LabelQueue[LabelEvent] | None = LabelQueue() if labels_topic is not None else None
     events = labels = 0
     started = loop.time()
     pending: list[asyncio.Future[object]] = []
@@ -136,8 +136,10 @@ async def produce(
                 for label in queue.due(event.event_time):
                     await send(labels_topic, *_label_message(label))
                     labels += 1
-                if isinstance(item, SimulatedTransaction) and item.label is not None:
-                    queue.push(item.label)
+                if isinstance(item, SimulatedTransaction):
+                    pending_label = label_event(item)
+                    if pending_label is not None:
+                        queue.push(pending_label)
             await send(topic, *_event_message(event))
             events += 1
             if events % chunk == 0:

@@ -15,7 +15,7 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import datetime
 from random import Random
-from typing import Final
+from typing import Final, Generic, Protocol, TypeVar
 
 from contracts.events import Channel
 from simulator.config import SimulationConfig
@@ -125,30 +125,41 @@ def labels_in_order(transactions: Iterable[SimulatedTransaction]) -> list[Label]
     return labels
 
 
-class LabelQueue:
+class _Timed(Protocol):
+    @property
+    def reported_at(self) -> datetime: ...
+
+    @property
+    def transaction_id(self) -> str: ...
+
+
+L = TypeVar("L", bound=_Timed)
+
+
+class LabelQueue(Generic[L]):
     """Holds labels back until event time reaches their ``reported_at``."""
 
     def __init__(self) -> None:
-        self._pending: list[tuple[datetime, str, int, Label]] = []
+        self._pending: list[tuple[datetime, str, int, L]] = []
         self._counter = itertools.count()
 
     def __len__(self) -> int:
         return len(self._pending)
 
-    def push(self, label: Label) -> None:
+    def push(self, label: L) -> None:
         entry = (label.reported_at, label.transaction_id, next(self._counter), label)
         heapq.heappush(self._pending, entry)
 
-    def due(self, now: datetime) -> list[Label]:
+    def due(self, now: datetime) -> list[L]:
         """Pop every label reported at or before ``now``, in order."""
-        released: list[Label] = []
+        released: list[L] = []
         while self._pending and self._pending[0][0] <= now:
             released.append(heapq.heappop(self._pending)[-1])
         return released
 
-    def drain(self) -> list[Label]:
+    def drain(self) -> list[L]:
         """Pop every label still held, in order."""
-        released = [entry[-1] for entry in sorted(self._pending)]
+        released = [entry[-1] for entry in sorted(self._pending, key=lambda e: e[:3])]
         self._pending.clear()
         return released
 
@@ -163,7 +174,7 @@ def with_labels(
     ``flush`` the labels still pending when the transactions end are yielded last, in
     order; an unbounded stream never gets there.
     """
-    queue = LabelQueue()
+    queue: LabelQueue[Label] = LabelQueue()
     for transaction in transactions:
         yield from queue.due(transaction.event.event_time)
         yield transaction

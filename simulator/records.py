@@ -7,10 +7,12 @@ from datetime import datetime
 from typing import Any, Final, Literal, get_args
 
 from contracts.events import TransactionEvent
+from contracts.labels import LabelEvent
 from simulator.config import PatternName
 from simulator.errors import SimulatorError
 
 __all__ = [
+    "label_event",
     "LABEL_KINDS",
     "LABEL_REASONS",
     "LABEL_SOURCES",
@@ -116,3 +118,30 @@ class SimulatedTransaction:
     @property
     def label_reported_at(self) -> datetime | None:
         return self.label.reported_at if self.label is not None else None
+
+
+def label_event(transaction: SimulatedTransaction) -> LabelEvent | None:
+    """The transaction's label as the engine receives it on the ``labels`` topic.
+
+    It names the merchant, BIN and event time of the original transaction, which the
+    feature engine needs to keep delayed-label features point-in-time correct.
+    """
+    label = transaction.label
+    if label is None:
+        return None
+    event = transaction.event
+    fraud = label.label == "fraud"
+    return LabelEvent(
+        label_id=f"sim-{label.source}-{label.transaction_id}",
+        transaction_id=label.transaction_id,
+        is_fraud=fraud,
+        category="fraud" if fraud else "service_dispute",
+        source=label.source,
+        merchant_id=event.merchant_id,
+        card_bin=event.card.bin,
+        card_fingerprint=event.card.fingerprint,
+        amount=event.amount,
+        currency=event.currency,
+        event_time=event.event_time,
+        reported_at=label.reported_at,
+    )

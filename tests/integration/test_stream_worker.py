@@ -124,3 +124,70 @@ def test_a_redelivered_batch_changes_no_velocity_counter(
     for event in first:  # each redelivered transaction got its first decision back
         copies = by_id[event["transaction_id"]]
         assert len(copies) == 2 and copies[0] == copies[1]
+
+
+def test_labels_feed_the_merchant_fraud_share(stack_settings: Settings, tmp_path: Path) -> None:
+    """A fraud label on `labels` moves the merchant's delayed fraud share for later events."""
+    from datetime import datetime, timedelta
+
+    from contracts import LabelEvent
+    from tests.factories import BASE_TIME
+
+    settings = stack_settings
+    asyncio.run(create_topics(settings))
+    merchant = "acct_" + token("Labelled", 6)[8:] + "x"
+    day0 = [
+        event_dict(merchant_id=merchant, event_time=(BASE_TIME + timedelta(hours=i)).isoformat())
+        for i in range(4)
+    ]
+    fraud = day0[0]
+    label = LabelEvent(
+        label_id="cb-1",
+        transaction_id=fraud["transaction_id"],
+        is_fraud=True,
+        category="fraud",
+        source="chargeback",
+        merchant_id=merchant,
+        card_bin=fraud["card"]["bin"],
+        event_time=datetime.fromisoformat(fraud["event_time"]),
+        reported_at=BASE_TIME + timedelta(days=5),
+    )
+
+    def probe(n: int) -> dict[str, Any]:
+        return event_dict(
+            merchant_id=merchant, event_time=(BASE_TIME + timedelta(days=8, minutes=n)).isoformat()
+        )
+
+    topic = settings.topic("transactions")
+    with running_worker(settings, tmp_path / "worker"):
+        asyncio.run(produce(settings, topic, _messages(day0)))
+        ids = {e["transaction_id"] for e in day0}
+        asyncio.run(
+            read_topic(
+                settings,
+                settings.topic("decisions"),
+                until=lambda r: ids <= {d["transaction_id"] for d in r},
+            )
+        )
+        asyncio.run(
+            produce(settings, settings.topic("labels"), [(None, label.model_dump_json().encode())])
+        )
+        shares: list[float] = []
+        for attempt in range(30):
+            event = probe(attempt)
+            asyncio.run(produce(settings, topic, _messages([event])))
+            records = asyncio.run(
+                read_topic(
+                    settings,
+                    settings.topic("decisions"),
+                    until=lambda r, t=event["transaction_id"]: any(
+                        d["transaction_id"] == t for d in r
+                    ),
+                )
+            )
+            decision = next(d for d in records if d["transaction_id"] == event["transaction_id"])
+            shares.append(decision["features"].get("merchant_fraud_share_30d", 0.0))
+            if shares[-1] > 0:
+                break
+    # 1 fraud among the merchant's 4 transactions of the window ending 7 days before
+    assert shares[-1] == 0.25

@@ -7,14 +7,13 @@ import uuid
 from collections.abc import AsyncIterator
 from dataclasses import replace
 
-import orjson
 import pytest
 from aiokafka import AIOKafkaConsumer
 from aiokafka.admin import AIOKafkaAdminClient, NewTopic
 
-from contracts import TransactionEvent
+from contracts import LabelEvent, TransactionEvent
 from riskstream.stack import EmbeddedStack
-from simulator import Label, SimulatedTransaction, Simulator, SinkError, produce
+from simulator import SimulatedTransaction, Simulator, SinkError, produce
 from tests.unit.simulator.conftest import SMALL
 
 
@@ -101,7 +100,7 @@ async def test_produce_sends_every_event_keyed_by_card(
         assert value == by_id[event.transaction_id].event.model_dump_json().encode()
         assert key == event.card.fingerprint.encode()
     labels = await _consume(stack.kafka_bootstrap, labels_topic, expected_labels)
-    assert {Label.from_dict(orjson.loads(v)).transaction_id for _, v in labels} == {
+    assert {LabelEvent.model_validate_json(v).transaction_id for _, v in labels} == {
         t.transaction_id for t in transactions if t.label is not None
     }
 
