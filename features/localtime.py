@@ -6,11 +6,11 @@ span several). Unknown countries give null, never a guess.
 
 from __future__ import annotations
 
-from functools import cache
+from datetime import UTC, datetime
+from functools import cache, lru_cache
 from zoneinfo import ZoneInfo
 
 import numpy as np
-import pandas as pd
 
 from features.columns import FloatArray, ObjectArray
 
@@ -46,6 +46,19 @@ def _zone(name: str) -> ZoneInfo:
     return ZoneInfo(name)
 
 
+@lru_cache(maxsize=65_536)  # bounded: a worker runs for months
+def _offset_ms(zone_name: str, hour: int) -> int:
+    """UTC offset of ``zone_name`` during the UTC hour ``hour`` (hours since the epoch).
+
+    Every zone in the table changes offset on the hour, so one offset per UTC hour is
+    exact; caching per (zone, hour) makes a batch cost a few lookups, not one timezone
+    conversion per row.
+    """
+    moment = datetime.fromtimestamp(hour * 3600, UTC).astimezone(_zone(zone_name))
+    offset = moment.utcoffset()
+    return int(offset.total_seconds() * 1000) if offset is not None else 0
+
+
 def local_hour_and_weekday(
     event_ms: np.ndarray, countries: ObjectArray
 ) -> tuple[FloatArray, FloatArray]:
@@ -55,11 +68,16 @@ def local_hour_and_weekday(
     weekdays = np.full(n, np.nan)
     if n == 0:
         return hours, weekdays
+    times = np.asarray(event_ms, dtype=np.int64)
     zones = np.array([COUNTRY_ZONES.get(c) if c else None for c in countries], dtype=object)
-    utc = pd.to_datetime(np.asarray(event_ms, dtype=np.int64), unit="ms", utc=True)
     for zone_name in {z for z in zones if z is not None}:
         mask = zones == zone_name
-        local = utc[mask].tz_convert(_zone(zone_name))
-        hours[mask] = local.hour.to_numpy(dtype=np.float64)
-        weekdays[mask] = (local.day_of_week.to_numpy(dtype=np.float64)) + 1.0
+        selected = times[mask]
+        utc_hours = selected // 3_600_000
+        unique, inverse = np.unique(utc_hours, return_inverse=True)
+        offsets = np.array([_offset_ms(zone_name, int(h)) for h in unique], dtype=np.int64)
+        local = selected + offsets[inverse]
+        hours[mask] = (local // 3_600_000) % 24
+        # 1970-01-01 was a Thursday: ISO weekday 4.
+        weekdays[mask] = ((local // 86_400_000) + 3) % 7 + 1
     return hours, weekdays
