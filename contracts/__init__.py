@@ -17,6 +17,7 @@ from contracts.decision import (
     RuleHit,
 )
 from contracts.decoding import EventDecoder, safe_transaction_id
+from contracts.disputes import DISPUTE_KINDS, DisputeEvent, DisputeKind
 from contracts.errors import ContractError, FieldError, InvalidEvent, SettingsError
 from contracts.events import (
     AvsResult,
@@ -29,6 +30,7 @@ from contracts.events import (
     TransactionEvent,
 )
 from contracts.labels import LabelEvent, LabelSource, PaymentCommand
+from contracts.ops import RolloutAlert, RolloutComponent
 from contracts.policy import BoundaryPolicy, MerchantLimits
 from contracts.settings import HostPort, Settings, load_settings
 from contracts.topics import TopicSpec, topic_specs
@@ -37,6 +39,7 @@ __all__ = [
     "ACTIONS",
     "ACTION_SEVERITY",
     "DECISION_SCHEMA_VERSION",
+    "DISPUTE_KINDS",
     "Action",
     "AvsResult",
     "BoundaryPolicy",
@@ -49,6 +52,8 @@ __all__ = [
     "DeadLetter",
     "Decision",
     "DecisionMode",
+    "DisputeEvent",
+    "DisputeKind",
     "ErrorDetail",
     "EventDecoder",
     "FeatureValue",
@@ -65,6 +70,8 @@ __all__ = [
     "PciAlert",
     "PciFindingRecord",
     "Reason",
+    "RolloutAlert",
+    "RolloutComponent",
     "RuleHit",
     "Settings",
     "SettingsError",

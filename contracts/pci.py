@@ -35,6 +35,7 @@ __all__ = [
     "is_forbidden_field_name",
     "luhn_valid",
     "mask_card_data",
+    "raw_may_hold_card_number",
     "scan_document",
 ]
 
@@ -51,7 +52,7 @@ _SEPARATORS = re.compile(r"[ \-]")
 # ``CARD_NUMBER`` all hit; ``cvv_result`` (the issuer's check result) does not.
 _FORBIDDEN_NAMES = re.compile(
     r"^(?:"
-    r"(?:card|cc|credit|debit)?(?:number|num|no|pan)"
+    r"(?:card|cc|credit|debit)(?:number|num|no|pan)|pan"
     r"|primaryaccountnumber|accountnumber"
     r"|(?:card)?(?:cvv|cvc|cvn|csc|cid|cav)2?(?:code|value)?"
     r"|(?:card)?securitycode|(?:card)?verificationcode|(?:card)?verificationvalue"
@@ -142,6 +143,26 @@ def scan_document(document: object, path: str = "") -> list[PciFinding]:
     findings: list[PciFinding] = []
     _scan(document, path, findings)
     return findings
+
+
+# 13+ characters that are digits, spaces or dashes: every card-like digit run lies in
+# one. A plain character-class run is matched in linear time; the exact digit-run
+# pattern then only looks at these (rare) candidates.
+_CANDIDATE_BYTES = re.compile(rb"[0-9 \-]{13,}")
+_DIGIT_RUN_BYTES = re.compile(rb"\d(?:[ \-]?\d){12,}")
+
+
+def raw_may_hold_card_number(raw: bytes) -> bool:
+    """False when the raw JSON cannot hold a card number in any value.
+
+    Without a run of 13+ digits in the text, and without ``\\u`` escapes (which could
+    spell digits), no decoded value can contain one either.
+    """
+    if b"\\u" in raw:
+        return True
+    return any(
+        _DIGIT_RUN_BYTES.search(candidate.group()) for candidate in _CANDIDATE_BYTES.finditer(raw)
+    )
 
 
 def _scan(value: object, path: str, findings: list[PciFinding]) -> None:

@@ -136,6 +136,35 @@ class Settings(BaseSettings):
     review_four_eyes_amount: int = Field(default=100_000, ge=0)  # minor units
     audit_retention_days: int = Field(default=365, ge=1)
 
+    # issue 5: model lifecycle. MLflow is the system of record for runs and the model
+    # registry (default: SQLite + artifacts in data_dir, no server); serving reads the
+    # local model store, so workers never import MLflow.
+    mlflow_tracking_uri: str | None = None  # default sqlite:///<data_dir>/mlflow.db
+    mlflow_experiment: str = Field(default="riskstream", min_length=1, max_length=200)
+    mlflow_model_name: str = Field(
+        default="riskstream-fraud", pattern=r"^[A-Za-z0-9][A-Za-z0-9._\-]{0,99}$"
+    )
+    # end issue 5
+
+    # issue 7: chargebacks, metrics, the rollout guard and SCA exemption advice.
+    # Signed webhooks older (or further in the future) than this are refused.
+    webhook_tolerance_s: int = Field(default=300, ge=1, le=3600)
+    # The stream worker serves Prometheus metrics on this port; 0 switches it off.
+    worker_metrics_port: int = Field(default=0, ge=0, le=65535)
+    # After a model promotion or a rule-file change the guard compares the decision mix
+    # of the new version with the one before, over this window, and rolls back when the
+    # decline or review share moves more than the bound (absolute share, 0.10 = 10
+    # points) or the p95 decision latency passes the budget.
+    guard_enabled: bool = True
+    guard_window_s: float = Field(default=300.0, ge=5, le=86_400)
+    guard_min_decisions: int = Field(default=50, ge=1)
+    guard_max_decline_shift: float = Field(default=0.10, gt=0, le=1)
+    guard_max_review_shift: float = Field(default=0.10, gt=0, le=1)
+    guard_latency_budget_ms: float = Field(default=250.0, gt=0)
+    # PSD2 transaction-risk-analysis advice applies when the acquirer is in the EEA.
+    sca_acquirer_country: str | None = Field(default=None, pattern=r"^[A-Z]{2}$")
+    # end issue 7
+
     # Secrets.
     processor_secret_key: SecretStr | None = None
     webhook_secret: SecretStr | None = None

@@ -79,11 +79,15 @@ class BatchProcessor:
         result = BatchResult()
         pending: list[Awaitable[object]] = []
         valid: list[TransactionEvent] = []
-        for message in messages:
-            try:
-                valid.append(self._decoder.decode(message.value or b""))
-            except InvalidEvent as exc:
-                pending += await self._reject(message, exc, result)
+        rejected: list[tuple[RawMessage, InvalidEvent]] = []
+        with self.engine.stages.measure("decode", len(messages)):
+            for message in messages:
+                try:
+                    valid.append(self._decoder.decode(message.value or b""))
+                except InvalidEvent as error:
+                    rejected.append((message, error))
+        for message, invalid in rejected:
+            pending += await self._reject(message, invalid, result)
         self.engine.refresh()
         scored = await self._score(valid)
         for item in scored:

@@ -28,9 +28,10 @@ from contracts import (
 from features import FeatureRegistry, FeatureStoreError, RedisFeatureStore, events_to_columns
 from features.columns import FloatArray
 from models import ModelHolder, ServingModels
-from rules import IDENTIFIER_SYMBOLS, Outcome, PolicyHolder, RedisListStore
+from rules import IDENTIFIER_SYMBOLS, Outcome, Policy, PolicyHolder, RedisListStore
 from scoring.cache import DecisionCache, Encoded
 from scoring.errors import ScoringUnavailable
+from scoring.stages import StageTimes
 
 __all__ = ["ScoringEngine", "policy_symbols"]
 
@@ -72,6 +73,7 @@ class ScoringEngine:
         self.decisions = decisions
         self.clock = clock
         self._owned = owned  # a client this engine opened and must close
+        self.stages = StageTimes()
         registry = features.registry
         self._kinds = {d.name: d.type for d in registry.definitions}
         self._names = registry.names
@@ -108,26 +110,45 @@ class ScoringEngine:
         for index, event in enumerate(events):
             first.setdefault(event.transaction_id, index)
         unique = [events[i] for i in first.values()]
-        cached = await self.decisions.get_many([e.transaction_id for e in unique])
+        with self.stages.measure("cache", len(unique)):
+            cached = await self.decisions.get_many([e.transaction_id for e in unique])
         todo = [e for e, c in zip(unique, cached, strict=True) if c is None]
         fresh = await self._decide(todo, started) if todo else []
-        made = iter(await self.decisions.put_many(fresh))
+        with self.stages.measure("cache", 0):
+            stored = await self.decisions.put_many(fresh)
+        made = iter(stored)
         by_id: dict[str, Encoded] = {}
         for event, hit in zip(unique, cached, strict=True):
             by_id[event.transaction_id] = hit if hit is not None else next(made)
         return [by_id[e.transaction_id] for e in events]
 
     async def _decide(self, events: Sequence[TransactionEvent], started: float) -> list[Encoded]:
-        columns = events_to_columns(events)
-        scored = await self._features_and_scores(columns)
+        n = len(events)
+        with self.stages.measure("features", n):
+            columns = events_to_columns(events)
+            features = await self.features.compute(columns)
+        with self.stages.measure("model", n):
+            scored = self._scores(features, n)
         policy = self.policy.current
-        symbols = {**scored.features, "score": scored.score}
-        for name in IDENTIFIER_SYMBOLS:
-            symbols[name] = columns[name]
-        batch = policy.batch(symbols, len(events))
-        wanted = policy.ruleset.list_keys(batch)
-        lists = await self.lists.prefetch(wanted, self.clock.now()) if wanted else None
-        outcomes = policy.decide(batch, lists)
+        with self.stages.measure("rules", n):
+            symbols = {**scored.features, "score": scored.score}
+            for name in IDENTIFIER_SYMBOLS:
+                symbols[name] = columns[name]
+            batch = policy.batch(symbols, n)
+            wanted = policy.ruleset.list_keys(batch)
+            lists = await self.lists.prefetch(wanted, self.clock.now()) if wanted else None
+            outcomes = policy.decide(batch, lists)
+        with self.stages.measure("encode", n):
+            return self._encode_all(events, scored, policy, outcomes, started)
+
+    def _encode_all(
+        self,
+        events: Sequence[TransactionEvent],
+        scored: _Scored,
+        policy: Policy,
+        outcomes: Sequence[Outcome],
+        started: float,
+    ) -> list[Encoded]:
         snapshots = self._snapshots(scored.features, len(events))
         champion = scored.models.champion
         challenger = scored.models.challenger
@@ -154,10 +175,8 @@ class ScoringEngine:
             for i, (event, outcome) in enumerate(zip(events, outcomes, strict=True))
         ]
 
-    async def _features_and_scores(self, columns: dict[str, Any]) -> _Scored:
-        features = await self.features.compute(columns)
+    def _scores(self, features: dict[str, Any], rows: int) -> _Scored:
         models = self.models.current
-        rows = len(columns["transaction_id"])
         score = np.full(rows, np.nan)
         challenger = np.full(rows, np.nan)
         if models.champion is not None:
