@@ -22,7 +22,7 @@ import time
 import uuid
 from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass
-from typing import Any
+from typing import Any, cast
 
 import numpy as np
 from redis.asyncio import Redis
@@ -94,7 +94,8 @@ async def _naive(client: Redis, events: Sequence[TransactionEvent], windows_ms: 
             for window in windows_ms:
                 await client.zcount(key, f"({t - window}", t)
                 if entity != "ip":  # amount sums: fetch the window and add up
-                    members: list[bytes] = await client.zrangebyscore(key, f"({t - window}", t)
+                    found = await client.zrangebyscore(key, f"({t - window}", t)
+                    members = cast(list[bytes], found)
                     sum(int(m.split(b"|")[1]) for m in members)
             await client.pexpire(key, max(windows_ms) * 2)
     return len(events) / (time.perf_counter() - started)

@@ -19,24 +19,25 @@ import faust
 from faust.streams import Stream
 
 from contracts import BoundaryPolicy, Clock, EventDecoder, Settings, SystemClock
+from pipeline import faust_transport
 from pipeline.labels import LabelProcessor
 from pipeline.processor import BatchProcessor, RawMessage
 from scoring.build import build_engine
 
-__all__ = ["create_app", "run_worker"]
+__all__ = ["create_app", "faust_app", "raw_messages", "run_worker", "take_batches"]
 
 log = logging.getLogger(__name__)
 
 
-def create_app(settings: Settings, *, clock: Clock | None = None) -> faust.App:
-    """The Faust app for ``riskstream worker``; needs ``settings.kafka_bootstrap``."""
+def faust_app(settings: Settings) -> faust.App:
+    """A Faust app configured the way riskstream runs it against Kafka or Tansu."""
     if not settings.kafka_bootstrap:
         raise ValueError("settings.kafka_bootstrap is not set; resolve the services first")
-    clock = clock or SystemClock()
     session = settings.broker_session_timeout_s
-    app = faust.App(
+    faust_transport.register()
+    return faust.App(
         settings.worker_group,
-        broker=[f"kafka://{endpoint}" for endpoint in settings.kafka_bootstrap],
+        broker=[f"{faust_transport.SCHEME}://{endpoint}" for endpoint in settings.kafka_bootstrap],
         value_serializer="raw",
         key_serializer="raw",
         broker_session_timeout=session,
@@ -52,6 +53,25 @@ def create_app(settings: Settings, *, clock: Clock | None = None) -> faust.App:
         datadir=str(settings.data_dir / "faust"),
         producer_linger=0.005,
     )
+
+
+def take_batches(stream: faust.StreamT[bytes], settings: Settings) -> Any:
+    """Batches of raw events (``take_events``), acknowledged after the agent handles them."""
+    # take_events is on the concrete Stream; Faust's StreamT protocol omits it.
+    concrete = cast(Stream[bytes], stream)
+    return concrete.take_events(settings.worker_batch_size, within=settings.worker_batch_within_s)
+
+
+def raw_messages(events: Any) -> list[RawMessage]:
+    return [
+        RawMessage(e.value, e.message.topic, e.message.partition, e.message.offset) for e in events
+    ]
+
+
+def create_app(settings: Settings, *, clock: Clock | None = None) -> faust.App:
+    """The Faust app for ``riskstream worker``; needs ``settings.kafka_bootstrap``."""
+    clock = clock or SystemClock()
+    app = faust_app(settings)
     transactions = app.topic(
         settings.topic("transactions"),
         key_serializer="raw",
@@ -87,32 +107,15 @@ def create_app(settings: Settings, *, clock: Clock | None = None) -> faust.App:
 
     @app.agent(labels, name="labels")
     async def count_labels(stream: faust.StreamT[bytes]) -> None:
-        concrete = cast(Stream[bytes], stream)
         handler = label_processor()
-        async for events in concrete.take_events(
-            settings.worker_batch_size, within=settings.worker_batch_within_s
-        ):
-            await handler.process(
-                [
-                    RawMessage(e.value, e.message.topic, e.message.partition, e.message.offset)
-                    for e in events
-                ]
-            )
+        async for events in take_batches(stream, settings):
+            await handler.process(raw_messages(events))
 
     @app.agent(transactions, name="score")
     async def score(stream: faust.StreamT[bytes]) -> None:
-        # take_events is on the concrete Stream; Faust's StreamT protocol omits it.
-        concrete = cast(Stream[bytes], stream)
         handler = processor()
-        async for events in concrete.take_events(
-            settings.worker_batch_size, within=settings.worker_batch_within_s
-        ):
-            await handler.process(
-                [
-                    RawMessage(e.value, e.message.topic, e.message.partition, e.message.offset)
-                    for e in events
-                ]
-            )
+        async for events in take_batches(stream, settings):
+            await handler.process(raw_messages(events))
 
     return app
 

@@ -1,0 +1,398 @@
+"""`riskstream bench stream`: decisions per second and end-to-end latency, with references.
+
+In one run on one stack, each variant in its own process(es), on the same simulated
+events (fresh topics and Redis namespace per variant):
+
+* **ours**: `riskstream worker` (one process), then two worker processes;
+* **naive**: the same path with one task and one Redis round trip per event and
+  LightGBM's default predict (bench/naive.py);
+* **ceiling**: the no-work loop through the same framework (Faust: take_events →
+  producer), and the same loop through bare aiokafka (bench/passthrough.py).
+
+Throughput is measured in steady state: the processes start and join their group, a
+warm-up batch goes through, then a burst of events is produced and the rate is the
+decisions read per second between the first and the last. Latency is event sent →
+decision read, at a steady rate below the measured throughput. The time per stage
+comes from the scoring core's own timers, run in-process on the same events.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import itertools
+import os
+import signal
+import subprocess
+import sys
+import time
+import uuid
+from collections.abc import Callable, Sequence
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import orjson
+from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
+
+from contracts import BoundaryPolicy, EventDecoder, Settings, SystemClock, topic_specs
+from pipeline.admin import ensure_topics
+from pipeline.processor import BatchProcessor, RawMessage
+from riskstream.stack import bootstrap
+from scoring.build import build_engine
+from simulator import SimulationConfig, Simulator
+
+__all__ = ["StreamBench", "run_stream_bench"]
+
+Progress = Callable[[str], None]
+
+
+@dataclass(frozen=True, slots=True)
+class StreamBench:
+    events: int
+    decisions_per_s: float
+    two_workers_per_s: float
+    naive_decisions_per_s: float
+    ceiling_per_s: float
+    bare_aiokafka_per_s: float
+    latency_rate_per_s: float
+    p50_ms: float
+    p99_ms: float
+    p999_ms: float
+    stage_us: dict[str, float] = field(default_factory=dict)
+
+    @property
+    def ratios(self) -> dict[str, float]:
+        return {
+            "ours_vs_ceiling": self.decisions_per_s / self.ceiling_per_s,
+            "ours_vs_naive": self.decisions_per_s / self.naive_decisions_per_s,
+            "two_vs_one_worker": self.two_workers_per_s / self.decisions_per_s,
+            "framework_vs_bare_aiokafka": self.ceiling_per_s / self.bare_aiokafka_per_s,
+        }
+
+    def as_dict(self) -> dict[str, Any]:
+        data = asdict(self)
+        data.update({k: round(v, 3) for k, v in self.ratios.items()})
+        return data
+
+
+def _payloads(count: int, seed: int) -> list[tuple[bytes, bytes]]:
+    transactions = Simulator(SimulationConfig(seed=seed, days=60)).stream()
+    return [
+        (t.event.card.fingerprint.encode(), t.event.model_dump_json().encode())
+        for t in itertools.islice(transactions, count)
+    ]
+
+
+def _fresh(settings: Settings, label: str) -> Settings:
+    unique = uuid.uuid4().hex[:6]
+    return settings.replace(
+        topic_prefix=f"bench-{label}-{unique}.",
+        redis_namespace=f"b{unique}",
+        worker_group=f"bench-{label}-{unique}",
+        broker_session_timeout_s=6,
+    )
+
+
+def _env(settings: Settings) -> dict[str, str]:
+    env = dict(os.environ)
+    env.update(
+        RISKSTREAM_KAFKA_BOOTSTRAP=bootstrap(settings),
+        RISKSTREAM_REDIS_URL=str(settings.redis_url),
+        RISKSTREAM_DATA_DIR=str(settings.data_dir.resolve()),
+        RISKSTREAM_TOPIC_PREFIX=settings.topic_prefix,
+        RISKSTREAM_REDIS_NAMESPACE=settings.redis_namespace,
+        RISKSTREAM_WORKER_GROUP=settings.worker_group,
+        RISKSTREAM_BROKER_SESSION_TIMEOUT_S=str(settings.broker_session_timeout_s),
+        RISKSTREAM_LOG_LEVEL="warn",
+    )
+    return env
+
+
+class _Processes:
+    """Child processes that are stopped (SIGINT, then SIGKILL) on exit."""
+
+    def __init__(self, commands: Sequence[list[str]], settings: Settings, log_dir: Path) -> None:
+        self._procs: list[subprocess.Popen[bytes]] = []
+        log_dir.mkdir(parents=True, exist_ok=True)
+        for index, command in enumerate(commands):
+            log = open(log_dir / f"{settings.worker_group}-{index}.log", "wb")  # noqa: SIM115
+            self._procs.append(
+                subprocess.Popen(  # noqa: S603 - our own modules
+                    command, env=_env(settings), stdout=log, stderr=subprocess.STDOUT
+                )
+            )
+            log.close()
+
+    def stop(self) -> None:
+        for proc in self._procs:
+            proc.send_signal(signal.SIGINT)
+        for proc in self._procs:
+            try:
+                proc.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+                proc.wait()
+
+
+class _Output:
+    """Reads the decisions topic from its start in the background, timing each arrival."""
+
+    def __init__(self, settings: Settings) -> None:
+        self._settings = settings
+        self.arrivals: list[float] = []
+        self.ids: list[str] = []
+        self._consumer = AIOKafkaConsumer(
+            bootstrap_servers=bootstrap(settings), enable_auto_commit=False, fetch_max_wait_ms=5
+        )
+        self._reader: asyncio.Task[None] | None = None
+
+    async def __aenter__(self) -> _Output:
+        await self._consumer.start()
+        topic = self._settings.topic("decisions")
+        parts = [TopicPartition(topic, p) for p in range(self._settings.decisions_partitions)]
+        self._consumer.assign(parts)
+        await self._consumer.seek_to_beginning(*parts)
+        self._reader = asyncio.create_task(self._read())
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        if self._reader is not None:
+            self._reader.cancel()
+            await asyncio.gather(self._reader, return_exceptions=True)
+        await self._consumer.stop()
+
+    async def _read(self) -> None:
+        while True:
+            batches = await self._consumer.getmany(timeout_ms=20, max_records=10_000)
+            now = time.monotonic()
+            for records in batches.values():
+                for record in records:
+                    self.arrivals.append(now)
+                    try:
+                        self.ids.append(orjson.loads(record.value or b"{}")["transaction_id"])
+                    except (orjson.JSONDecodeError, KeyError, TypeError):
+                        self.ids.append("")
+
+    async def until(self, count: int, timeout_s: float) -> None:
+        deadline = time.monotonic() + timeout_s
+        while len(self.arrivals) < count:
+            if time.monotonic() > deadline:
+                raise TimeoutError(f"{len(self.arrivals)} of {count} decisions within {timeout_s}s")
+            await asyncio.sleep(0.01)
+
+
+async def _produce(settings: Settings, payloads: Sequence[tuple[bytes, bytes]]) -> None:
+    producer = AIOKafkaProducer(
+        bootstrap_servers=bootstrap(settings),
+        enable_idempotence=False,
+        linger_ms=10,
+        max_batch_size=512 * 1024,
+    )
+    await producer.start()
+    try:
+        topic = settings.topic("transactions")
+        for start in range(0, len(payloads), 2000):
+            chunk = payloads[start : start + 2000]
+            await asyncio.gather(*[await producer.send(topic, v, key=k) for k, v in chunk])
+    finally:
+        await producer.stop()
+
+
+async def _throughput(
+    settings: Settings,
+    label: str,
+    commands: Sequence[list[str]],
+    payloads: Sequence[tuple[bytes, bytes]],
+    log_dir: Path,
+    warmup: int = 200,
+) -> float:
+    settings = _fresh(settings, label)
+    await ensure_topics(bootstrap(settings), topic_specs(settings))
+    procs = _Processes(commands, settings, log_dir)
+    try:
+        async with _Output(settings) as out:
+            await _produce(settings, payloads[:warmup])
+            await out.until(warmup, timeout_s=180)
+            await asyncio.sleep(2 * settings.broker_session_timeout_s)  # let the group settle
+            first_index = len(out.arrivals)
+            await _produce(settings, payloads[warmup:])
+            await out.until(len(payloads), timeout_s=900)
+            arrivals = out.arrivals[first_index:]
+    finally:
+        procs.stop()
+    return (len(arrivals) - 1) / max(arrivals[-1] - arrivals[0], 1e-9)
+
+
+async def _latency(
+    settings: Settings,
+    payloads: Sequence[tuple[bytes, bytes]],
+    rate: float,
+    seconds: float,
+    log_dir: Path,
+) -> list[float]:
+    settings = _fresh(settings, "latency")
+    await ensure_topics(bootstrap(settings), topic_specs(settings))
+    procs = _Processes([[sys.executable, "-m", "riskstream.cli", "worker"]], settings, log_dir)
+    sent: dict[str, float] = {}
+    try:
+        async with _Output(settings) as out:
+            await _produce(settings, payloads[:200])
+            await out.until(200, timeout_s=180)
+            producer = AIOKafkaProducer(
+                bootstrap_servers=bootstrap(settings), enable_idempotence=False, linger_ms=1
+            )
+            await producer.start()
+            topic = settings.topic("transactions")
+            total = min(int(rate * seconds), len(payloads) - 200)
+            started = time.monotonic()
+            try:
+                for index, (key, value) in enumerate(payloads[200 : 200 + total]):
+                    due = started + index / rate
+                    delay = due - time.monotonic()
+                    if delay > 0:
+                        await asyncio.sleep(delay)
+                    sent[orjson.loads(value)["transaction_id"]] = time.monotonic()
+                    await producer.send(topic, value, key=key)
+            finally:
+                await producer.stop()
+            await out.until(200 + total, timeout_s=120)
+            return [
+                (arrival - sent[tid]) * 1000.0
+                for tid, arrival in zip(out.ids, out.arrivals, strict=True)
+                if tid in sent
+            ]
+    finally:
+        procs.stop()
+
+
+async def _stages(settings: Settings, payloads: Sequence[tuple[bytes, bytes]]) -> dict[str, float]:
+    settings = _fresh(settings, "stages")
+    engine = build_engine(settings, SystemClock())
+    loop = asyncio.get_running_loop()
+
+    async def send(topic: str, key: bytes | None, value: bytes) -> Any:
+        done = loop.create_future()
+        done.set_result(None)
+        return done
+
+    processor = BatchProcessor(
+        engine=engine,
+        decoder=EventDecoder(BoundaryPolicy.from_settings(settings)),
+        settings=settings,
+        clock=SystemClock(),
+        send=send,
+    )
+    messages = [RawMessage(v, "bench", 0, i) for i, (_, v) in enumerate(payloads)]
+    try:
+        await processor.process(messages[:500])  # warm caches and scripts
+        engine.stages.reset()
+        for start in range(500, len(messages), 500):
+            await processor.process(messages[start : start + 500])
+    finally:
+        await engine.aclose()
+    return {stage: round(us, 1) for stage, us in engine.stages.per_event_us().items()}
+
+
+async def run_stream_bench(
+    settings: Settings,
+    *,
+    events: int = 20_000,
+    naive_events: int = 1_500,
+    latency_seconds: float = 15.0,
+    seed: int = 11,
+    log_dir: Path,
+    progress: Progress = lambda _: None,
+) -> StreamBench:
+    """Run every variant; ``settings`` must point at a running stack and a data dir
+    whose model store has a champion."""
+    payloads = _payloads(events + 200, seed)
+    worker = [sys.executable, "-m", "riskstream.cli", "worker"]
+    progress("per-stage timings, in-process")
+    stages = await _stages(settings, payloads[: min(len(payloads), 10_500)])
+    progress(f"ours, one worker process: {events:,} events")
+    ours = await _throughput(settings, "ours", [worker], payloads, log_dir)
+    progress(f"ours, two worker processes: {events:,} events")
+    two = await _throughput(settings, "two", [worker, worker], payloads, log_dir)
+    progress("ceiling: the same Faust loop doing no work")
+    ceiling = await _throughput(
+        settings, "faust", [[sys.executable, "-m", "bench.passthrough", "faust"]], payloads, log_dir
+    )
+    progress("bare aiokafka doing no work")
+    bare = await _throughput(
+        settings, "bare", [[sys.executable, "-m", "bench.passthrough", "bare"]], payloads, log_dir
+    )
+    progress(f"naive: {naive_events:,} events, a task and a Redis round trip each")
+    naive = await _throughput(
+        settings,
+        "naive",
+        [[sys.executable, "-m", "bench.naive"]],
+        payloads[: naive_events + 200],
+        log_dir,
+    )
+    rate = round(max(50.0, ours * 0.5), -1)
+    progress(f"latency at {rate:,.0f} events/s for {latency_seconds:g}s")
+    latencies = await _latency(settings, payloads, rate, latency_seconds, log_dir)
+    p50, p99, p999 = np.percentile(latencies, [50, 99, 99.9])
+    return StreamBench(
+        events=events,
+        decisions_per_s=round(ours, 1),
+        two_workers_per_s=round(two, 1),
+        naive_decisions_per_s=round(naive, 1),
+        ceiling_per_s=round(ceiling, 1),
+        bare_aiokafka_per_s=round(bare, 1),
+        latency_rate_per_s=rate,
+        p50_ms=round(float(p50), 2),
+        p99_ms=round(float(p99), 2),
+        p999_ms=round(float(p999), 2),
+        stage_us=stages,
+    )
+
+
+def plot_stream_bench(result: StreamBench, path: Path) -> None:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    figure, (left, middle, right) = plt.subplots(1, 3, figsize=(15, 4.5))
+    names = ["naive", "ours (1)", "ours (2)", "Faust no-op", "aiokafka no-op"]
+    values = [
+        result.naive_decisions_per_s,
+        result.decisions_per_s,
+        result.two_workers_per_s,
+        result.ceiling_per_s,
+        result.bare_aiokafka_per_s,
+    ]
+    left.bar(names, values, color=["#999", "#2a6", "#1a4", "#58c", "#36a"])
+    left.set_ylabel("events per second")
+    left.set_title("Throughput (one run, same events)")
+    left.tick_params(axis="x", rotation=20)
+    middle.bar(["p50", "p99", "p99.9"], [result.p50_ms, result.p99_ms, result.p999_ms])
+    middle.set_ylabel("ms")
+    middle.set_title(f"End-to-end latency at {result.latency_rate_per_s:,.0f}/s")
+    stages = result.stage_us
+    right.bar(list(stages), list(stages.values()), color="#a63")
+    right.set_ylabel("µs per event")
+    right.set_title("Time per stage (in-process)")
+    figure.tight_layout()
+    figure.savefig(path, dpi=110)
+    plt.close(figure)
+
+
+def main() -> None:  # pragma: no cover - python -m bench.stream DATA_DIR (a stack via `up`)
+    import json
+
+    from contracts import load_settings
+    from riskstream.stack import resolve_services
+
+    settings = resolve_services(load_settings(data_dir=Path(sys.argv[1])))
+    result = asyncio.run(
+        run_stream_bench(settings, log_dir=settings.data_dir / "logs" / "bench", progress=print)
+    )
+    print(json.dumps(result.as_dict(), indent=2))
+    plot_stream_bench(result, settings.data_dir / "bench-stream.png")
+
+
+if __name__ == "__main__":  # pragma: no cover
+    main()
