@@ -108,6 +108,12 @@ class Settings(BaseSettings):
     feature_set: Literal["default", "first_path"] = "default"
     base_currency: str = Field(default="USD", pattern=r"^[A-Z]{3}$")
     redis_namespace: str = Field(default="rs", pattern=r"^[a-z][a-z0-9_]{0,15}$")
+    # While Redis is unreachable: "wait" holds the stream until it is back (no decision
+    # without features); "fail_open" / "fail_closed" decide after redis_outage_grace_s
+    # without velocity features or lists, marked degraded ("fail_closed" holds every
+    # such payment for review at least).
+    redis_outage: Literal["wait", "fail_open", "fail_closed"] = "wait"
+    redis_outage_grace_s: float = Field(default=5.0, ge=0, le=600)
     rules_path: Path | None = None  # default: the packaged starter policy
 
     # Boundary policy.
@@ -160,7 +166,7 @@ class Settings(BaseSettings):
     guard_min_decisions: int = Field(default=50, ge=1)
     guard_max_decline_shift: float = Field(default=0.10, gt=0, le=1)
     guard_max_review_shift: float = Field(default=0.10, gt=0, le=1)
-    guard_latency_budget_ms: float = Field(default=250.0, gt=0)
+    guard_latency_budget_ms: float = Field(default=500.0, gt=0)  # p95 of decisions' latency_ms
     # PSD2 transaction-risk-analysis advice applies when the acquirer is in the EEA.
     sca_acquirer_country: str | None = Field(default=None, pattern=r"^[A-Z]{2}$")
     # end issue 7

@@ -89,11 +89,19 @@ class RedisFeatureStore:
 
     async def compute(self, columns: dict[str, Any]) -> dict[str, Any]:
         """Features of every row (arrival order) as columns; records the rows' events."""
+        return await self._compute(columns, with_state=True)
+
+    async def compute_without_state(self, columns: dict[str, Any]) -> dict[str, Any]:
+        """Signals only; every stateful feature null. For decisions while Redis is down:
+        nothing is read or recorded, so no counter is touched."""
+        return await self._compute(columns, with_state=False)
+
+    async def _compute(self, columns: dict[str, Any], *, with_state: bool) -> dict[str, Any]:
         signals = compute_signals(columns, self.rates)
         rows = len(columns["transaction_id"])
         amount_base: FloatArray = signals["amount_base"]
         aggregates = Aggregates.empty(self.plan, self.registry, rows)
-        if rows:
+        if rows and with_state:
             lines = self._event_lines(columns, np.nan_to_num(amount_base))
             raw = await self._run("events", lines)
             self._parse(raw, rows, columns, aggregates)

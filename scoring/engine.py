@@ -10,7 +10,7 @@ from __future__ import annotations
 import time
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Literal
 
 import numpy as np
 import orjson
@@ -18,6 +18,7 @@ from redis.asyncio import Redis
 from redis.exceptions import RedisError
 
 from contracts import (
+    ACTION_SEVERITY,
     DECISION_SCHEMA_VERSION,
     Clock,
     Decision,
@@ -29,6 +30,7 @@ from features import FeatureRegistry, FeatureStoreError, RedisFeatureStore, even
 from features.columns import FloatArray
 from models import ModelHolder, ServingModels
 from rules import IDENTIFIER_SYMBOLS, Outcome, Policy, PolicyHolder, RedisListStore
+from rules.lang import InMemoryLists
 from scoring.cache import DecisionCache, Encoded
 from scoring.errors import ScoringUnavailable
 from scoring.stages import StageTimes
@@ -104,6 +106,20 @@ class ScoringEngine:
         except (RedisError, FeatureStoreError) as exc:
             raise ScoringUnavailable(f"scoring unavailable: {exc}") from exc
 
+    async def score_degraded(
+        self, events: Sequence[TransactionEvent], fail_mode: FailMode
+    ) -> list[Encoded]:
+        """Decide without Redis: signals and the model on them, rules without lists.
+
+        Nothing is read from or written to Redis (so no counter moves and the decision
+        is not remembered by id). ``fail_closed`` holds every payment for review at
+        least; ``fail_open`` lets the remaining rules and the model decide.
+        """
+        started = time.perf_counter()
+        unique = list({e.transaction_id: e for e in reversed(events)}.values())[::-1]
+        made = {e.transaction_id: e for e in await self._decide(unique, started, fail_mode)}
+        return [made[e.transaction_id] for e in events]
+
     async def _score(self, events: Sequence[TransactionEvent]) -> list[Encoded]:
         started = time.perf_counter()
         first: dict[str, int] = {}
@@ -122,11 +138,19 @@ class ScoringEngine:
             by_id[event.transaction_id] = hit if hit is not None else next(made)
         return [by_id[e.transaction_id] for e in events]
 
-    async def _decide(self, events: Sequence[TransactionEvent], started: float) -> list[Encoded]:
+    async def _decide(
+        self,
+        events: Sequence[TransactionEvent],
+        started: float,
+        degraded: FailMode | None = None,
+    ) -> list[Encoded]:
         n = len(events)
         with self.stages.measure("features", n):
             columns = events_to_columns(events)
-            features = await self.features.compute(columns)
+            if degraded is None:
+                features = await self.features.compute(columns)
+            else:
+                features = await self.features.compute_without_state(columns)
         with self.stages.measure("model", n):
             scored = self._scores(features, n)
         policy = self.policy.current
@@ -136,10 +160,16 @@ class ScoringEngine:
                 symbols[name] = columns[name]
             batch = policy.batch(symbols, n)
             wanted = policy.ruleset.list_keys(batch)
-            lists = await self.lists.prefetch(wanted, self.clock.now()) if wanted else None
-            outcomes = policy.decide(batch, lists)
+            lists: InMemoryLists | None = None
+            if degraded is not None:  # lists live in Redis: answered empty
+                lists = InMemoryLists({name: () for name in wanted})
+                outcomes = [_degrade(o, degraded) for o in policy.decide(batch, lists)]
+            else:
+                if wanted:
+                    lists = await self.lists.prefetch(wanted, self.clock.now())
+                outcomes = policy.decide(batch, lists)
         with self.stages.measure("encode", n):
-            return self._encode_all(events, scored, policy, outcomes, started)
+            return self._encode_all(events, scored, policy, outcomes, started, degraded)
 
     def _encode_all(
         self,
@@ -148,11 +178,14 @@ class ScoringEngine:
         policy: Policy,
         outcomes: Sequence[Outcome],
         started: float,
+        degraded: FailMode | None = None,
     ) -> list[Encoded]:
         snapshots = self._snapshots(scored.features, len(events))
         champion = scored.models.champion
         challenger = scored.models.challenger
         mode: DecisionMode = "full" if champion is not None else "rules_only"
+        if degraded is not None:
+            mode = "degraded"
         shared = {
             "schema_version": DECISION_SCHEMA_VERSION,
             "model_version": champion.version if champion else None,
@@ -210,6 +243,22 @@ class ScoringEngine:
         )
 
 
+FailMode = Literal["fail_open", "fail_closed"]
+
+_DEGRADED_REASON = {
+    "code": "degraded_redis_unavailable",
+    "text": "decided while Redis was unreachable: no velocity features, no managed lists",
+    "source": "system",
+}
+
+
+def _degrade(outcome: Outcome, fail_mode: FailMode) -> Outcome:
+    """fail_closed: hold for review at least; fail_open: as the remaining rules say."""
+    if fail_mode == "fail_closed" and ACTION_SEVERITY[outcome.action] < ACTION_SEVERITY["review"]:
+        return Outcome("review", outcome.hits, outcome.deciding)
+    return outcome
+
+
 def _matrix(features: Mapping[str, Any], names: Sequence[str]) -> FloatArray:
     return np.column_stack([np.asarray(features[n], dtype=np.float64) for n in names])
 
@@ -234,6 +283,8 @@ def _encode(
         for hit in outcome.hits
         if not hit.shadow
     ][:3]
+    if shared["mode"] == "degraded":
+        reasons.insert(0, dict(_DEGRADED_REASON))
     if score is not None:
         reasons.append(
             {

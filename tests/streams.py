@@ -103,3 +103,47 @@ def running_worker(settings: Settings, data_dir: Path, **extra: str) -> Iterator
         except subprocess.TimeoutExpired:
             process.kill()
             process.wait()
+
+
+class WorkerProcess:
+    """`riskstream worker` as a child process that tests can kill and start again."""
+
+    def __init__(self, settings: Settings, data_dir: Path, **extra: str) -> None:
+        self._settings = settings
+        self._data_dir = data_dir
+        self._extra = extra
+        self.process: subprocess.Popen[bytes] | None = None
+        self.logs: list[Path] = []
+
+    def start(self) -> None:
+        self._data_dir.mkdir(parents=True, exist_ok=True)
+        log_path = self._data_dir / f"worker-{uuid.uuid4().hex[:6]}.log"
+        self.logs.append(log_path)
+        with open(log_path, "wb") as log:
+            self.process = subprocess.Popen(
+                [sys.executable, "-m", "riskstream.cli", "worker"],
+                env=worker_env(self._settings, self._data_dir, **self._extra),
+                stdout=log,
+                stderr=subprocess.STDOUT,
+            )
+
+    def kill(self) -> None:
+        """SIGKILL: no shutdown, no offset commit, whatever was in flight is redelivered."""
+        if self.process is not None:
+            self.process.kill()
+            self.process.wait()
+            self.process = None
+
+    def stop(self) -> None:
+        if self.process is None:
+            return
+        self.process.send_signal(signal.SIGINT)
+        try:
+            self.process.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+            self.process.wait()
+        self.process = None
+
+    def log_text(self) -> str:
+        return "".join(p.read_text(errors="replace") for p in self.logs if p.exists())
