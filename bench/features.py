@@ -45,7 +45,8 @@ def bench_registry() -> FeatureRegistry:
         for window in BENCH_WINDOWS
     ]
     specs += [Velocity("ip", "count", window) for window in BENCH_WINDOWS]
-    return FeatureRegistry(specs)
+    # Stateful features only: the naive variant and the ceiling compute no payment signals.
+    return FeatureRegistry(specs, signals=())
 
 
 @dataclass(frozen=True, slots=True)

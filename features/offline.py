@@ -76,6 +76,7 @@ class OfflineFeatures:
         self.registry = registry
         self.rates = rates
         self.plan = StatePlan.from_registry(registry)
+        self._signal_names = tuple(s.name for s in registry.signals)
 
     def compute(
         self,
@@ -88,7 +89,7 @@ class OfflineFeatures:
         columns = table_to_columns(transactions)
         order = np.argsort(columns["event_time"], kind="stable")
         ordered = {name: values[order] for name, values in columns.items()}
-        signals = compute_signals(ordered, self.rates)
+        signals = compute_signals(ordered, self.rates, self._signal_names)
         amount_base = signals["amount_base"]
         label_frame = labels_to_records(labels, transactions) if labels is not None else None
         n = len(order)
@@ -127,7 +128,7 @@ class OfflineFeatures:
 
         The result has one row per "txn" item, in stream order (redeliveries included).
         """
-        signals = compute_signals(columns, self.rates)
+        signals = compute_signals(columns, self.rates, self._signal_names)
         amount_base = signals["amount_base"]
         aggregates = run_reference(self.registry, stream, columns, amount_base)
         rows = np.array([item for kind, item in stream if kind == "txn"], dtype=np.int64)

@@ -45,7 +45,7 @@ def encode_plan(plan: StatePlan, registry: FeatureRegistry, namespace: str) -> s
     for exact in plan.exact:
         lines.append(
             f"E\t{exact.entity}\t{_csv(exact.windows_ms)}\t{exact.retention_ms}\t"
-            f"{exact.ttl_ms}\t{len(exact.attributes)}"
+            f"{exact.ttl_ms}\t{len(exact.attributes)}\t{int(exact.maxima)}\t{int(exact.profiles)}"
         )
     for bucket in plan.bucketed:
         windows = ";".join(
@@ -80,6 +80,7 @@ class RedisFeatureStore:
         self.registry = registry
         self.rates = rates
         self.plan = StatePlan.from_registry(registry)
+        self._signal_names = tuple(s.name for s in registry.signals)
         self._first_seen: tuple[FirstSeen, ...] = registry.first_seen()
         self._header = encode_plan(self.plan, registry, namespace)
         self._widths = [_exact_width(p) for p in self.plan.exact] + [
@@ -97,7 +98,7 @@ class RedisFeatureStore:
         return await self._compute(columns, with_state=False)
 
     async def _compute(self, columns: dict[str, Any], *, with_state: bool) -> dict[str, Any]:
-        signals = compute_signals(columns, self.rates)
+        signals = compute_signals(columns, self.rates, self._signal_names)
         rows = len(columns["transaction_id"])
         amount_base: FloatArray = signals["amount_base"]
         aggregates = Aggregates.empty(self.plan, self.registry, rows)
@@ -182,17 +183,22 @@ class RedisFeatureStore:
     ) -> None:
         agg = aggregates.exact[plan.entity]
         agg.last_ms[present] = matrix[present, offset]
-        stride = 5 + len(plan.attributes)
+        stride = plan.stride
         for w in range(len(plan.windows_ms)):
             base = offset + 1 + len(plan.attributes) + w * stride
             block = matrix[present, base : base + stride]
             agg.count[present, w] = block[:, 0]
             agg.total[present, w] = block[:, 1]
-            agg.maximum[present, w] = block[:, 2]
-            agg.squares[present, w] = block[:, 3]
-            agg.units[present, w] = block[:, 4]
+            column = 2
+            if plan.maxima:
+                agg.maximum[present, w] = block[:, column]
+                column += 1
+            if plan.profiles:
+                agg.squares[present, w] = block[:, column]
+                agg.units[present, w] = block[:, column + 1]
+                column += 2
             for a in range(len(plan.attributes)):
-                agg.distinct[present, w, a] = block[:, 5 + a]
+                agg.distinct[present, w, a] = block[:, column + a]
 
     @staticmethod
     def _fill_bucket(
@@ -215,7 +221,7 @@ class RedisFeatureStore:
 
 def _exact_width(plan: ExactPlan) -> int:
     """Results per exact part: last time, a seen flag per attribute, then per window."""
-    return 1 + len(plan.attributes) + len(plan.windows_ms) * (5 + len(plan.attributes))
+    return 1 + len(plan.attributes) + len(plan.windows_ms) * plan.stride
 
 
 def _present(values: Any) -> np.ndarray:

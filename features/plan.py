@@ -66,6 +66,14 @@ class ExactPlan:
     scan_ms: int  # the longest window
     retention_ms: int  # scan + lateness: events older than t - retention are pruned
     ttl_ms: int
+    maxima: bool = True  # some feature needs the window's largest amount
+    profiles: bool = True  # some feature needs amount units and their squares (z-scores)
+
+    @property
+    def stride(self) -> int:
+        """Aggregates per window: count and sum, then maximum, units and squares if needed,
+        then one distinct count per attribute."""
+        return 2 + int(self.maxima) + 2 * int(self.profiles) + len(self.attributes)
 
 
 @dataclass(frozen=True, slots=True)
@@ -157,6 +165,8 @@ def _exact_plan(
         scan_ms=scan,
         retention_ms=scan + lateness,
         ttl_ms=scan + lateness + HOUR,
+        maxima=any(v.measure == "amount_max" for v in velocities),
+        profiles=any(v.measure == "amount_zscore" for v in velocities),
     )
 
 

@@ -7,7 +7,7 @@ twin run this very code.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -92,55 +92,81 @@ _SHIFT = frozenset({"authenticated", "attempted"})
 _CNP = frozenset({"ecommerce", "moto"})
 
 
-def compute_signals(columns: Mapping[str, Any], rates: RatesTable) -> dict[str, Any]:
-    """Every signal of :data:`SIGNALS` for a batch, as columns."""
-    amount: FloatArray = columns["amount"]
-    avs: ObjectArray = columns["avs_result"]
-    cvv: ObjectArray = columns["cvv_result"]
-    three_ds: ObjectArray = columns["three_ds"]
-    card_country: ObjectArray = columns["card_country"]
-    ip_country: ObjectArray = columns["ip_country"]
-    billing: ObjectArray = columns["billing_country"]
-    shipping: ObjectArray = columns["shipping_country"]
-    hours, weekdays = local_hour_and_weekday(columns["event_time"], card_country)
-    hour_known = ~np.isnan(hours)
+class _Batch:
+    """One batch's columns, with the shared intermediates computed at most once."""
 
-    shipping_differs = _differs(shipping, billing)
-    postal_differs = _differs(columns["shipping_postal_hash"], columns["billing_postal_hash"])
-    # Differs when either part differs; unknown only when neither part is known.
-    shipping_mismatch = np.fmax(shipping_differs, postal_differs)
+    def __init__(self, columns: Mapping[str, Any], rates: RatesTable) -> None:
+        self.c = columns
+        self.rates = rates
+        self._local: tuple[FloatArray, FloatArray] | None = None
 
-    computed: dict[str, Any] = {
-        "amount": amount,
-        "amount_base": rates.to_base(amount, columns["currency"]),
-        "is_card_check": _flag(columns["kind"] == "card_check"),
-        "avs_result": avs,
-        "avs_no_match": _flag(avs == "no_match"),
-        "avs_partial": _flag(_isin(avs, _PARTIAL)),
-        "avs_unavailable": _flag(_isin(avs, _NO_AVS)),
-        "cvv_result": cvv,
-        "cvv_no_match": _flag(cvv == "N"),
-        "cvv_unverified": _flag(_isin(cvv, _CVV_UNVERIFIED)),
-        "three_ds": three_ds,
-        "three_ds_authenticated": _flag(three_ds == "authenticated"),
-        "three_ds_failed": _flag(three_ds == "failed"),
-        "liability_shift": _flag(_isin(three_ds, _SHIFT)),
-        "card_ip_country_mismatch": _differs(card_country, ip_country),
-        "billing_ip_country_mismatch": _differs(billing, ip_country),
-        "card_billing_country_mismatch": _differs(card_country, billing),
-        "shipping_billing_mismatch": shipping_mismatch,
-        "is_prepaid": _flag(columns["card_funding"] == "prepaid"),
-        "is_card_not_present": _flag(_isin(columns["channel"], _CNP)),
-        "local_hour": hours,
-        "is_weekend_local": _flag(weekdays >= 6, hour_known),
-        "is_night_local": _flag(hours < 6, hour_known),
-        "card_country": card_country,
-        "card_brand": columns["card_brand"],
-        "card_funding": columns["card_funding"],
-        "card_bin": columns["card_bin"],
-        "ip_country": ip_country,
-        "merchant_id": columns["merchant_id"],
-        "currency": columns["currency"],
-        "channel": columns["channel"],
-    }
-    return {signal.name: computed[signal.name] for signal in SIGNALS}
+    @property
+    def local(self) -> tuple[FloatArray, FloatArray]:
+        if self._local is None:
+            self._local = local_hour_and_weekday(self.c["event_time"], self.c["card_country"])
+        return self._local
+
+    def shipping_mismatch(self) -> FloatArray:
+        c = self.c
+        country = _differs(c["shipping_country"], c["billing_country"])
+        postal = _differs(c["shipping_postal_hash"], c["billing_postal_hash"])
+        # Differs when either part differs; unknown only when neither part is known.
+        return np.fmax(country, postal)
+
+    def local_flag(self, weekend: bool) -> FloatArray:
+        hours, weekdays = self.local
+        return _flag(weekdays >= 6 if weekend else hours < 6, ~np.isnan(hours))
+
+
+def _column(name: str) -> Callable[[_Batch], Any]:
+    return lambda b: b.c[name]
+
+
+_COMPUTE: dict[str, Callable[[_Batch], Any]] = {
+    "amount": _column("amount"),
+    "amount_base": lambda b: b.rates.to_base(b.c["amount"], b.c["currency"]),
+    "is_card_check": lambda b: _flag(b.c["kind"] == "card_check"),
+    "avs_result": _column("avs_result"),
+    "avs_no_match": lambda b: _flag(b.c["avs_result"] == "no_match"),
+    "avs_partial": lambda b: _flag(_isin(b.c["avs_result"], _PARTIAL)),
+    "avs_unavailable": lambda b: _flag(_isin(b.c["avs_result"], _NO_AVS)),
+    "cvv_result": _column("cvv_result"),
+    "cvv_no_match": lambda b: _flag(b.c["cvv_result"] == "N"),
+    "cvv_unverified": lambda b: _flag(_isin(b.c["cvv_result"], _CVV_UNVERIFIED)),
+    "three_ds": _column("three_ds"),
+    "three_ds_authenticated": lambda b: _flag(b.c["three_ds"] == "authenticated"),
+    "three_ds_failed": lambda b: _flag(b.c["three_ds"] == "failed"),
+    "liability_shift": lambda b: _flag(_isin(b.c["three_ds"], _SHIFT)),
+    "card_ip_country_mismatch": lambda b: _differs(b.c["card_country"], b.c["ip_country"]),
+    "billing_ip_country_mismatch": lambda b: _differs(b.c["billing_country"], b.c["ip_country"]),
+    "card_billing_country_mismatch": lambda b: _differs(
+        b.c["card_country"], b.c["billing_country"]
+    ),
+    "shipping_billing_mismatch": lambda b: b.shipping_mismatch(),
+    "is_prepaid": lambda b: _flag(b.c["card_funding"] == "prepaid"),
+    "is_card_not_present": lambda b: _flag(_isin(b.c["channel"], _CNP)),
+    "local_hour": lambda b: b.local[0],
+    "is_weekend_local": lambda b: b.local_flag(weekend=True),
+    "is_night_local": lambda b: b.local_flag(weekend=False),
+    "card_country": _column("card_country"),
+    "card_brand": _column("card_brand"),
+    "card_funding": _column("card_funding"),
+    "card_bin": _column("card_bin"),
+    "ip_country": _column("ip_country"),
+    "merchant_id": _column("merchant_id"),
+    "currency": _column("currency"),
+    "channel": _column("channel"),
+}
+
+
+def compute_signals(
+    columns: Mapping[str, Any], rates: RatesTable, names: Iterable[str] | None = None
+) -> dict[str, Any]:
+    """The signals ``names`` (default: all of :data:`SIGNALS`) for a batch, as columns.
+
+    ``amount_base`` is always included: velocity sums run on it.
+    """
+    wanted = {s.name for s in SIGNALS} if names is None else set(names)
+    wanted.add("amount_base")
+    batch = _Batch(columns, rates)
+    return {s.name: _COMPUTE[s.name](batch) for s in SIGNALS if s.name in wanted}

@@ -8,7 +8,7 @@
 -- ARGV[1]  mode: "events" or "labels"
 -- ARGV[2]  the plan, one line per part (features/plan.py, encoded by features/online.py):
 --            N  namespace  distinct_cap  lateness
---            E  entity  windows(csv)  retention  ttl  n_attributes
+--            E  entity  windows(csv)  retention  ttl  n_attributes  maxima  profiles
 --            B  entity  dedupe  ttl  widths(csv)  keep(csv)  windows  distinct(csv|-)  d_retention
 --               windows: width_index:buckets:lag:fraud:sum, joined by ";"
 -- ARGV[3]  one line per transaction (events) or fraud label (labels), tab-separated.
@@ -42,7 +42,8 @@ for line in string.gmatch(ARGV[2], '[^\n]+') do
   elseif f[1] == 'E' then
     local windows = csv(f[3])
     parts[#parts + 1] = {kind = 'E', entity = f[2], windows = windows, scan = windows[#windows],
-      retention = tonumber(f[4]), ttl = tonumber(f[5]), na = tonumber(f[6])}
+      retention = tonumber(f[4]), ttl = tonumber(f[5]), na = tonumber(f[6]),
+      maxima = f[7] == '1', profiles = f[8] == '1'}
   elseif f[1] == 'B' then
     local wins = {}
     for spec in string.gmatch(f[7] == '-' and '' or f[7], '[^;]+') do
@@ -95,6 +96,7 @@ end
 local function exact(p, value, t, txn, amount, own)
   local st = event_state(key(p.entity, value, 'ev'), p.ttl)
   local windows, nw, na = p.windows, #p.windows, p.na
+  local maxima, profiles = p.maxima, p.profiles
   local count, sum, max, sq, us = {}, {}, {}, {}, {}
   for i = 1, nw do count[i], sum[i], max[i], sq[i], us[i] = 0, 0, -1, 0, 0 end
   -- per attribute: value -> latest time it was seen in the scan
@@ -114,16 +116,21 @@ local function exact(p, value, t, txn, amount, own)
       present = true
     elseif s > from and s <= t then
       local amt = item[3]
-      local u = math.floor(amt / ZUNIT)
-      if u > ZCAP then u = ZCAP end
+      local u = 0
+      if profiles then
+        u = math.floor(amt / ZUNIT)
+        if u > ZCAP then u = ZCAP end
+      end
       if s > last then last = s end
       for i = 1, nw do
         if s > t - windows[i] then
           count[i] = count[i] + 1
           sum[i] = sum[i] + amt
-          if amt > max[i] then max[i] = amt end
-          sq[i] = sq[i] + u * u
-          us[i] = us[i] + u
+          if maxima and amt > max[i] then max[i] = amt end
+          if profiles then
+            sq[i] = sq[i] + u * u
+            us[i] = us[i] + u
+          end
         end
       end
       for a = 1, na do
@@ -150,7 +157,9 @@ local function exact(p, value, t, txn, amount, own)
     emit((own[a] ~= '' and latest[a][own[a]] ~= nil) and 1 or 0)
   end
   for i = 1, nw do
-    emit(count[i]); emit(sum[i]); emit(max[i]); emit(sq[i]); emit(us[i])
+    emit(count[i]); emit(sum[i])
+    if maxima then emit(max[i]) end
+    if profiles then emit(sq[i]); emit(us[i]) end
     local cut = t - windows[i]
     for a = 1, na do
       local n = 0
@@ -297,7 +306,10 @@ local function write_back()
 end
 
 local function block_width(p)
-  if p.kind == 'E' then return 1 + p.na + #p.windows * (5 + p.na) end
+  if p.kind == 'E' then
+    local stride = 2 + (p.maxima and 1 or 0) + (p.profiles and 2 or 0) + p.na
+    return 1 + p.na + #p.windows * stride
+  end
   return 3 * #p.wins + #p.distinct
 end
 
