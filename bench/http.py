@@ -10,8 +10,6 @@ started); client latency includes the loopback network and the client.
 from __future__ import annotations
 
 import getpass
-import os
-import signal
 import socket
 import subprocess
 import sys
@@ -31,7 +29,7 @@ import db
 from access import UserDirectory
 from contracts import Settings, topic_specs
 from pipeline.admin import ensure_topics
-from riskstream.stack import bootstrap, run_sync
+from riskstream.stack import bootstrap, child_env, run_sync, stop_process
 
 __all__ = ["HttpBench", "run_http_bench"]
 
@@ -59,19 +57,6 @@ def _free_port() -> int:
         sock.bind(("127.0.0.1", 0))
         port: int = sock.getsockname()[1]
         return port
-
-
-def _env(settings: Settings) -> dict[str, str]:
-    env = dict(os.environ)
-    env.update(
-        RISKSTREAM_KAFKA_BOOTSTRAP=bootstrap(settings),
-        RISKSTREAM_REDIS_URL=str(settings.redis_url),
-        RISKSTREAM_DATA_DIR=str(settings.data_dir.resolve()),
-        RISKSTREAM_TOPIC_PREFIX=settings.topic_prefix,
-        RISKSTREAM_REDIS_NAMESPACE=settings.redis_namespace,
-        RISKSTREAM_LOG_LEVEL="warn",
-    )
-    return env
 
 
 def _wait_ready(url: str, timeout_s: float = 60.0) -> None:
@@ -125,7 +110,7 @@ def run_http_bench(
         server = subprocess.Popen(  # noqa: S603 - our own CLI
             [sys.executable, "-m", "riskstream.cli", "serve", "--port", str(port),
              "--no-review-workers"],
-            env=_env(settings),
+            env=child_env(settings),
             stdout=log,
             stderr=subprocess.STDOUT,
         )  # fmt: skip
@@ -136,12 +121,7 @@ def run_http_bench(
         progress(f"{rate:,.0f} requests/s for {seconds:g} s from a separate process")
         result = _load(url, token, rate, seconds, seed=13)
     finally:
-        server.send_signal(signal.SIGINT)
-        try:
-            server.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            server.kill()
-            server.wait()
+        stop_process(server)
     ok = result["statuses"].get("200", 0)
     server_ms = np.asarray(result["server_ms"]) if result["server_ms"] else np.asarray([np.nan])
     client_ms = np.asarray(result["client_ms"]) if result["client_ms"] else np.asarray([np.nan])

@@ -20,8 +20,6 @@ from __future__ import annotations
 
 import asyncio
 import itertools
-import os
-import signal
 import subprocess
 import sys
 import time
@@ -38,7 +36,7 @@ from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
 from contracts import BoundaryPolicy, EventDecoder, Settings, SystemClock, topic_specs
 from pipeline.admin import ensure_topics
 from pipeline.processor import BatchProcessor, RawMessage
-from riskstream.stack import bootstrap
+from riskstream.stack import bootstrap, child_env, stop_process
 from scoring.build import build_engine
 from simulator import SimulationConfig, Simulator
 
@@ -94,21 +92,6 @@ def _fresh(settings: Settings, label: str) -> Settings:
     )
 
 
-def _env(settings: Settings) -> dict[str, str]:
-    env = dict(os.environ)
-    env.update(
-        RISKSTREAM_KAFKA_BOOTSTRAP=bootstrap(settings),
-        RISKSTREAM_REDIS_URL=str(settings.redis_url),
-        RISKSTREAM_DATA_DIR=str(settings.data_dir.resolve()),
-        RISKSTREAM_TOPIC_PREFIX=settings.topic_prefix,
-        RISKSTREAM_REDIS_NAMESPACE=settings.redis_namespace,
-        RISKSTREAM_WORKER_GROUP=settings.worker_group,
-        RISKSTREAM_BROKER_SESSION_TIMEOUT_S=str(settings.broker_session_timeout_s),
-        RISKSTREAM_LOG_LEVEL="warn",
-    )
-    return env
-
-
 class _Processes:
     """Child processes that are stopped (SIGINT, then SIGKILL) on exit."""
 
@@ -119,20 +102,14 @@ class _Processes:
             log = open(log_dir / f"{settings.worker_group}-{index}.log", "wb")  # noqa: SIM115
             self._procs.append(
                 subprocess.Popen(  # noqa: S603 - our own modules
-                    command, env=_env(settings), stdout=log, stderr=subprocess.STDOUT
+                    command, env=child_env(settings), stdout=log, stderr=subprocess.STDOUT
                 )
             )
             log.close()
 
     def stop(self) -> None:
         for proc in self._procs:
-            proc.send_signal(signal.SIGINT)
-        for proc in self._procs:
-            try:
-                proc.wait(timeout=20)
-            except subprocess.TimeoutExpired:
-                proc.kill()
-                proc.wait()
+            stop_process(proc)
 
 
 class _Output:

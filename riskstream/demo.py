@@ -13,7 +13,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import itertools
-import os
 import signal
 import subprocess
 import sys
@@ -30,7 +29,14 @@ from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
 from contracts import ACTIONS, Settings
 from riskstream.cli_support import progress_printer
 from riskstream.models_cli import model_store, train_first_model
-from riskstream.stack import EmbeddedStack, StackError, bootstrap, resolve_services
+from riskstream.stack import (
+    EmbeddedStack,
+    StackError,
+    bootstrap,
+    child_env,
+    resolve_services,
+    stop_process,
+)
 from simulator import SimulatedTransaction, SimulationConfig, Simulator
 
 __all__ = ["run_demo"]
@@ -66,17 +72,6 @@ class Stats:
             f"[{elapsed:5.1f}s] sent {len(self.sent):,}  decided {self.decided:,} "
             f"({self.decided / elapsed:,.0f}/s) | {mix} | {latency}"
         )
-
-
-def _worker_env(settings: Settings) -> dict[str, str]:
-    env = dict(os.environ)
-    env.update(
-        RISKSTREAM_KAFKA_BOOTSTRAP=bootstrap(settings),
-        RISKSTREAM_REDIS_URL=str(settings.redis_url),
-        RISKSTREAM_DATA_DIR=str(settings.data_dir.resolve()),
-        RISKSTREAM_LOG_LEVEL="warn",
-    )
-    return env
 
 
 def _continuation(seed: int) -> Iterator[SimulatedTransaction]:
@@ -209,7 +204,7 @@ def run_demo(settings: Settings, *, seconds: float | None, rate: float, seed: in
         with open(log_path, "ab") as log_file:
             worker = subprocess.Popen(  # noqa: S603 - our own CLI
                 [sys.executable, "-m", "riskstream.cli", "worker"],
-                env=_worker_env(settings),
+                env=child_env(settings),
                 stdout=log_file,
                 stderr=subprocess.STDOUT,
             )
@@ -217,12 +212,7 @@ def run_demo(settings: Settings, *, seconds: float | None, rate: float, seed: in
         try:
             stats = asyncio.run(_run(settings, seconds, rate, seed))
         finally:
-            worker.send_signal(signal.SIGINT)
-            try:
-                worker.wait(timeout=20)
-            except subprocess.TimeoutExpired:
-                worker.kill()
-                worker.wait()
+            stop_process(worker)
         click.echo("")
         click.echo("summary")
         click.echo(stats.line())

@@ -21,6 +21,7 @@ import importlib.resources
 import json
 import logging
 import os
+import signal
 import socket
 import subprocess
 import threading
@@ -37,6 +38,8 @@ from pipeline.admin import ensure_topics, wait_for_broker
 __all__ = [
     "EmbeddedStack",
     "bootstrap",
+    "child_env",
+    "stop_process",
     "StackError",
     "StackState",
     "read_state",
@@ -325,6 +328,38 @@ class EmbeddedStack:
 def bootstrap(settings: Settings) -> str:
     """``host:port,...`` of the configured brokers (empty when none is configured)."""
     return ",".join(str(endpoint) for endpoint in settings.kafka_bootstrap or ())
+
+
+def child_env(settings: Settings, **extra: str) -> dict[str, str]:
+    """This process's environment plus ``settings``' services, for a child `riskstream`.
+
+    The child then builds the same settings from its environment (endpoints, data
+    directory, topic prefix, Redis namespace, consumer group) without a state file.
+    """
+    env = dict(os.environ)
+    env.update(
+        RISKSTREAM_KAFKA_BOOTSTRAP=bootstrap(settings),
+        RISKSTREAM_REDIS_URL=str(settings.redis_url),
+        RISKSTREAM_DATA_DIR=str(settings.data_dir.resolve()),
+        RISKSTREAM_TOPIC_PREFIX=settings.topic_prefix,
+        RISKSTREAM_REDIS_NAMESPACE=settings.redis_namespace,
+        RISKSTREAM_WORKER_GROUP=settings.worker_group,
+        RISKSTREAM_BROKER_SESSION_TIMEOUT_S=str(settings.broker_session_timeout_s),
+        RISKSTREAM_ENVIRONMENT=settings.environment,
+        RISKSTREAM_LOG_LEVEL="warn",
+    )
+    env.update(extra)
+    return env
+
+
+def stop_process(process: subprocess.Popen[bytes], timeout_s: float = 20.0) -> None:
+    """SIGINT (a clean shutdown), then SIGKILL if it does not exit in time."""
+    process.send_signal(signal.SIGINT)
+    try:
+        process.wait(timeout=timeout_s)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait()
 
 
 def read_state(data_dir: Path) -> StackState | None:

@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import os
-import signal
 import subprocess
 import sys
 import time
@@ -19,7 +17,7 @@ from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
 
 from contracts import Settings, topic_specs
 from pipeline.admin import ensure_topics
-from riskstream.stack import bootstrap
+from riskstream.stack import bootstrap, child_env, stop_process
 
 
 async def create_topics(settings: Settings) -> None:
@@ -65,21 +63,9 @@ async def read_topic(
 
 
 def worker_env(settings: Settings, data_dir: Path, **extra: str) -> dict[str, str]:
-    env = dict(os.environ)
-    env.update(
-        RISKSTREAM_ENVIRONMENT="test",
-        RISKSTREAM_KAFKA_BOOTSTRAP=bootstrap(settings),
-        RISKSTREAM_REDIS_URL=str(settings.redis_url),
-        RISKSTREAM_TOPIC_PREFIX=settings.topic_prefix,
-        RISKSTREAM_DATA_DIR=str(data_dir),
-        RISKSTREAM_REDIS_NAMESPACE=settings.redis_namespace,
-        RISKSTREAM_WORKER_GROUP=settings.worker_group,
-        RISKSTREAM_BROKER_SESSION_TIMEOUT_S=str(settings.broker_session_timeout_s),
-        RISKSTREAM_WORKER_BATCH_WITHIN_S="0.05",
-        RISKSTREAM_LOG_LEVEL="info",
-    )
-    env.update(extra)
-    return env
+    values = {"RISKSTREAM_WORKER_BATCH_WITHIN_S": "0.05", "RISKSTREAM_LOG_LEVEL": "info"}
+    values.update(extra)
+    return child_env(settings.replace(data_dir=data_dir), **values)
 
 
 @contextmanager
@@ -97,12 +83,7 @@ def running_worker(settings: Settings, data_dir: Path, **extra: str) -> Iterator
     try:
         yield log_path
     finally:
-        process.send_signal(signal.SIGINT)
-        try:
-            process.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
+        stop_process(process, timeout_s=30)
 
 
 class WorkerProcess:
@@ -137,12 +118,7 @@ class WorkerProcess:
     def stop(self) -> None:
         if self.process is None:
             return
-        self.process.send_signal(signal.SIGINT)
-        try:
-            self.process.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            self.process.kill()
-            self.process.wait()
+        stop_process(self.process, timeout_s=30)
         self.process = None
 
     def log_text(self) -> str:
