@@ -18,6 +18,7 @@ import numpy as np
 import orjson
 from redis.asyncio import Redis
 
+from rules.errors import ListNameError
 from rules.lang import InMemoryLists
 from rules.lang.batch import StrArray
 
@@ -25,10 +26,6 @@ __all__ = ["ListEntry", "ListNameError", "RedisListStore"]
 
 _NAME = re.compile(r"^[a-z][a-z0-9_]{0,63}$")
 _VALUE = re.compile(r"^[A-Za-z0-9_\-:.]{1,255}$")
-
-
-class ListNameError(ValueError):
-    """A list name or value is not acceptable; the message says which and why."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -88,6 +85,13 @@ class RedisListStore:
         )
         await self._client.hset(self._key(list_name), value, orjson.dumps(asdict(entry)))
         return before, entry
+
+    async def put(self, entry: ListEntry) -> None:
+        """Write ``entry`` exactly as given (to restore one an unaudited change touched)."""
+        _check(entry.list_name, entry.value)
+        await self._client.hset(
+            self._key(entry.list_name), entry.value, orjson.dumps(asdict(entry))
+        )
 
     async def remove(self, list_name: str, value: str) -> ListEntry | None:
         """Remove an entry; returns what was removed (None if absent)."""
