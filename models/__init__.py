@@ -3,6 +3,8 @@
 from models.artifact import Calibration, ModelMeta, read_meta, write_meta
 from models.base import FloatMatrix, Scorer
 from models.errors import IncompatibleModel, ModelError, ModelNotFound
+from models.explain import describe_value, top_reasons, top_reasons_batch
+from models.fastpath import SingleRowPredictor
 from models.holder import ModelHolder, ServingModels
 from models.lightgbm_scorer import LightGBMScorer
 from models.store import Alias, AliasChange, LocalModelStore
@@ -21,6 +23,10 @@ __all__ = [
     "ModelNotFound",
     "Scorer",
     "ServingModels",
+    "SingleRowPredictor",
+    "describe_value",
     "read_meta",
+    "top_reasons",
+    "top_reasons_batch",
     "write_meta",
 ]

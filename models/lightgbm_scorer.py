@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 from pathlib import Path
 
 import lightgbm as lgb
@@ -10,12 +11,17 @@ import numpy.typing as npt
 
 from models.artifact import BOOSTER_FILE, ModelMeta, read_meta
 from models.base import FloatMatrix
+from models.errors import ModelError
+from models.fastpath import SingleRowPredictor
 
 __all__ = ["LightGBMScorer"]
 
 # Every predict call passes num_threads=1: on these 2-core machines the default thread
 # pool costs milliseconds per call (spin-waiting threads) where one thread takes tens
-# of microseconds.
+# of microseconds. A single row (the HTTP endpoint) goes through LightGBM's fast
+# single-row C entry point, about 5x cheaper than Booster.predict (measured with
+# `riskstream models bench-inference`, docs/training.md); batches stay on
+# Booster.predict, whose per-call cost is spread over the batch.
 
 
 class LightGBMScorer:
@@ -24,6 +30,18 @@ class LightGBMScorer:
     def __init__(self, booster: lgb.Booster, meta: ModelMeta) -> None:
         self._booster = booster
         self.meta = meta
+        self._local = threading.local()  # one fast-path handle per thread
+
+    def _single_row(self) -> SingleRowPredictor | None:
+        predictor: SingleRowPredictor | None = getattr(self._local, "predictor", None)
+        if predictor is None and not getattr(self._local, "unavailable", False):
+            try:
+                predictor = SingleRowPredictor(self._booster)
+            except ModelError:
+                self._local.unavailable = True
+                return None
+            self._local.predictor = predictor
+        return predictor
 
     @classmethod
     def load(cls, directory: Path) -> LightGBMScorer:
@@ -43,6 +61,10 @@ class LightGBMScorer:
         """Uncalibrated probabilities."""
         if not len(matrix):
             return np.empty(0)
+        if len(matrix) == 1 and matrix.shape[1] == self._booster.num_feature():
+            fast = self._single_row()
+            if fast is not None:
+                return fast(matrix[0])
         result = self._booster.predict(matrix, num_threads=1)
         return np.asarray(result, dtype=np.float64)
 

@@ -10,6 +10,7 @@ import json
 import os
 import shutil
 import tempfile
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
@@ -55,8 +56,17 @@ class LocalModelStore:
                 metas.append(read_meta(child))
         return sorted(metas, key=lambda m: m.trained_at)
 
-    def save(self, booster_text: str, meta: ModelMeta) -> Path:
-        """Store a new version (never overwrites one)."""
+    def save(
+        self,
+        booster_text: str,
+        meta: ModelMeta,
+        extra_files: Mapping[str, bytes] | None = None,
+    ) -> Path:
+        """Store a new version (never overwrites one).
+
+        ``extra_files`` (name -> content) are stored beside the model, e.g. the scored
+        test slice (``holdout.parquet``) that score bands are chosen on.
+        """
         target = self._versions / meta.version
         if target.exists():
             raise ModelError(f"model version {meta.version!r} already exists")
@@ -65,6 +75,10 @@ class LocalModelStore:
         try:
             (staging / BOOSTER_FILE).write_text(booster_text)
             write_meta(staging, meta)
+            for name, content in (extra_files or {}).items():
+                if "/" in name or name.startswith(".") or name in (BOOSTER_FILE, "meta.json"):
+                    raise ModelError(f"cannot store an extra file named {name!r}")
+                (staging / name).write_bytes(content)
             staging.rename(target)
         except BaseException:
             shutil.rmtree(staging, ignore_errors=True)

@@ -8,6 +8,7 @@ import numpy as np
 import pandas as pd
 
 from features import RatesTable, default_registry
+from tests.unit.training.conftest import History
 from training import build_training_set
 
 T0 = datetime(2026, 3, 1, tzinfo=UTC)
@@ -81,3 +82,30 @@ def test_labels_and_features_never_come_from_the_future() -> None:
     # Velocity counts only see earlier transactions.
     counts = late.features["card_count_24h"].to_numpy()
     assert counts[0] == 0 and counts[1] == 0
+
+
+def test_features_at_each_cutoff_equal_those_built_from_the_past_alone(history: History) -> None:
+    """A row's features never change when everything after its event time is removed.
+
+    If any feature read a later transaction or a label reported after the event, the
+    row computed from the full history would differ from the row computed from the
+    data known at that moment.
+    """
+    full = history.data
+    names = list(full.feature_names)
+    table = full.features.set_index(pd.Index(full.transaction_id))
+    start = history.config.start
+    for days in (9, 16, 21):
+        cutoff = pd.Timestamp(start + timedelta(days=days, hours=7))
+        past = history.transactions[history.transactions["event_time"] <= cutoff]
+        known = history.labels[history.labels["reported_at"] <= cutoff]
+        early = build_training_set(
+            past, known, default_registry(), RatesTable.from_mapping(), as_of=cutoff.to_pydatetime()
+        )
+        assert early.event_time.max() <= cutoff
+        mine = early.features.set_index(pd.Index(early.transaction_id))[names]
+        theirs = table.loc[mine.index, names]
+        pd.testing.assert_frame_equal(mine, theirs, check_exact=True)
+        # The target only counts labels reported by the cut-off.
+        frauds = set(known.loc[known["label"] == "fraud", "transaction_id"])
+        assert set(early.transaction_id[early.target == 1]) <= frauds
