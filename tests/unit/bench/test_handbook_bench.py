@@ -1,0 +1,62 @@
+"""`riskstream bench handbook` end to end on a small table with the handbook's columns."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pandas as pd
+from click.testing import CliRunner
+
+from riskstream.cli import main
+from tests.unit.bench.conftest import HandbookFactory
+
+
+def test_command_writes_predictions_metrics_and_chart(
+    tmp_path: Path, make_handbook: HandbookFactory
+) -> None:
+    frame = make_handbook()
+    data = tmp_path / "transactions.parquet"
+    frame.to_parquet(data)
+    out = tmp_path / "out"
+    args = ["bench", "handbook", "--data", str(data), "--out", str(out)]
+    args += ["--protocol", "prequential", "--train-start", "2018-06-24", "--folds", "2"]
+    result = CliRunner().invoke(main, args)
+    assert result.exit_code == 0, result.output
+    assert "riskstream LightGBM (ours)" in result.stdout
+    assert "balanced bagging" in result.stdout  # the published prequential table
+
+    predictions = pd.read_csv(out / "predictions.csv")
+    assert list(predictions.columns) == ["TRANSACTION_ID", "score"]
+    assert predictions["TRANSACTION_ID"].is_unique
+    assert set(predictions["TRANSACTION_ID"]) <= set(frame["TRANSACTION_ID"])
+    assert predictions["score"].between(0, 1).all()
+    tested = frame.set_index("TRANSACTION_ID").loc[predictions["TRANSACTION_ID"], "TX_DATETIME"]
+    assert tested.min() >= pd.Timestamp("2018-07-08")  # test weeks only, never training days
+
+    metrics = json.loads((out / "metrics.json").read_text())
+    assert metrics["protocol"] == "prequential"
+    assert len(metrics["folds"]) == 2
+    assert sum(f["test_rows"] for f in metrics["folds"]) == len(predictions)
+    for name in ("auc_roc", "average_precision", "card_precision_at_100"):
+        assert set(metrics["summary"][name]) == {"mean", "std"}
+    assert "TX_FRAUD_SCENARIO" in metrics["data"]["never_used"]
+    assert (out / "comparison.png").stat().st_size > 0
+
+
+def test_standard_split_and_a_clear_error_outside_the_data(
+    tmp_path: Path, make_handbook: HandbookFactory
+) -> None:
+    data = tmp_path / "transactions.csv"
+    make_handbook().to_csv(data, index=False)
+    base = ["bench", "handbook", "--data", str(data), "--protocol", "standard"]
+    ok = CliRunner().invoke(
+        main, [*base, "--out", str(tmp_path / "a"), "--train-start", "2018-07-01"]
+    )
+    assert ok.exit_code == 0, ok.output
+    assert "XGBoost" in ok.stdout and "logistic regression" in ok.stdout
+    assert len(json.loads((tmp_path / "a" / "metrics.json").read_text())["folds"]) == 1
+    # The default dates (2018-07-25 on) are past this table's end.
+    missing = CliRunner().invoke(main, [*base, "--out", str(tmp_path / "b")])
+    assert missing.exit_code == 2
+    assert "--train-start" in missing.output
