@@ -9,6 +9,7 @@
 |          | log. Admins do not work cases: separation of duties keeps money movement with |
 |          | the people who review |
 | service  | machine clients: score transactions; nothing else |
+| monitor  | machine clients: scrape ``/metrics`` (Prometheus); nothing else |
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ from typing import Literal, get_args
 
 __all__ = ["PERMISSIONS", "ROLES", "ROLE_PERMISSIONS", "Permission", "Role", "allows"]
 
-Role = Literal["analyst", "lead", "admin", "service"]
+Role = Literal["analyst", "lead", "admin", "service", "monitor"]
 ROLES: tuple[Role, ...] = get_args(Role)
 
 Permission = Literal[
@@ -30,18 +31,35 @@ Permission = Literal[
     "audit.read",
     "users.manage",
     "score",
+    "metrics.read",
 ]
 PERMISSIONS: tuple[Permission, ...] = get_args(Permission)
 
 ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
     "analyst": frozenset({"reviews.read", "reviews.work", "lists.write"}),
     "lead": frozenset(
-        {"reviews.read", "reviews.work", "reviews.lead", "lists.write", "rules.write", "audit.read"}
+        {
+            "reviews.read",
+            "reviews.work",
+            "reviews.lead",
+            "lists.write",
+            "rules.write",
+            "audit.read",
+            "metrics.read",
+        }
     ),
     "admin": frozenset(
-        {"reviews.read", "rules.write", "models.write", "audit.read", "users.manage"}
+        {
+            "reviews.read",
+            "rules.write",
+            "models.write",
+            "audit.read",
+            "users.manage",
+            "metrics.read",
+        }
     ),
     "service": frozenset({"score"}),
+    "monitor": frozenset({"metrics.read"}),
 }
 
 

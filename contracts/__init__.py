@@ -32,6 +32,7 @@ from contracts.events import (
 from contracts.labels import LabelEvent, LabelSource, PaymentCommand
 from contracts.ops import RolloutAlert, RolloutComponent
 from contracts.policy import BoundaryPolicy, MerchantLimits
+from contracts.sca import ScaExemption, ScaOutcome
 from contracts.settings import HostPort, Settings, load_settings
 from contracts.topics import TopicSpec, topic_specs
 
@@ -73,6 +74,8 @@ __all__ = [
     "RolloutAlert",
     "RolloutComponent",
     "RuleHit",
+    "ScaExemption",
+    "ScaOutcome",
     "Settings",
     "SettingsError",
     "SystemClock",

@@ -6,6 +6,8 @@ from typing import Annotated, Literal
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 
+from contracts.sca import ScaExemption
+
 __all__ = [
     "ACTIONS",
     "ACTION_SEVERITY",
@@ -88,5 +90,8 @@ class Decision(BaseModel):
     reasons: tuple[Reason, ...] = ()
     features: dict[str, FeatureValue] = Field(default_factory=dict)
     mode: DecisionMode = "full"
+    # PSD2 SCA advice (a TRA exemption or a 3-D Secure challenge) when the deployment
+    # sets RISKSTREAM_SCA_ACQUIRER_COUNTRY; its reason is also among ``reasons``.
+    sca: ScaExemption | None = None
     latency_ms: Annotated[float, Field(ge=0.0)]
     decided_at: AwareDatetime

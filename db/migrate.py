@@ -83,7 +83,7 @@ def revision(message: str, url: str | URL) -> None:
 
     from db.base import Base
 
-    for package in ("audit", "access", "review_queue"):
+    for package in ("audit", "access", "review_queue", "disputes"):
         importlib.import_module(f"{package}.models")
     config = alembic_config(url, target_metadata=Base.metadata)
     command.revision(config, message=message, autogenerate=True)

@@ -20,7 +20,7 @@ from audit import AuditEvent, AuditLog
 from contracts import Decision
 from contracts.pci import scan_document
 from db import insert_ignore
-from review_queue.models import DecisionLogEntry, ReviewCase
+from review_queue.models import DecisionLogEntry, DecisionRuleHit, ReviewCase
 from review_queue.priority import PriorityPolicy
 
 __all__ = ["IngestResult", "decision_problems", "reason_codes", "record_decisions"]
@@ -28,6 +28,7 @@ __all__ = ["IngestResult", "decision_problems", "reason_codes", "record_decision
 INGESTOR = "system:ingestor"
 _decisions: Table = DecisionLogEntry.__table__  # type: ignore[assignment]
 _cases: Table = ReviewCase.__table__  # type: ignore[assignment]
+_hits: Table = DecisionRuleHit.__table__  # type: ignore[assignment]
 
 _MAX_LENGTHS = {
     "transaction_id": 255,
@@ -44,6 +45,7 @@ _MAX_LENGTHS = {
     "rule_set_version": 255,
 }
 MAX_AMOUNT = 2**63 - 1
+MAX_RULE_ID = 128
 
 
 @dataclass(frozen=True, slots=True)
@@ -66,6 +68,11 @@ def decision_problems(decision: Decision) -> list[str]:
             problems.append(f"{name}: control characters are not allowed")
     if not 0 <= decision.amount <= MAX_AMOUNT:
         problems.append("amount: must be a non-negative integer in minor units")
+    for index, hit in enumerate(decision.rule_hits):
+        if not 0 < len(hit.rule_id) <= MAX_RULE_ID or any(ord(ch) < 32 for ch in hit.rule_id):
+            problems.append(
+                f"rule_hits.{index}.rule_id: must be 1-{MAX_RULE_ID} printable characters"
+            )
     findings = scan_document(decision.model_dump(mode="json"))
     problems.extend(f"{finding.path}: carries card data ({finding.kind})" for finding in findings)
     return problems
@@ -109,7 +116,30 @@ def _log_row(decision: Decision, now: datetime) -> dict[str, Any]:
         "decided_at": decision.decided_at.astimezone(UTC),
         "recorded_at": now,
         "payload": decision.model_dump_json(),
+        "card_bin": decision.card_bin,
+        "card_country": decision.card_country,
+        "channel": decision.channel,
+        "latency_ms": decision.latency_ms,
     }
+
+
+def _hit_rows(decision: Decision) -> list[dict[str, Any]]:
+    seen: set[str] = set()
+    rows = []
+    for hit in decision.rule_hits:
+        if hit.rule_id in seen:
+            continue
+        seen.add(hit.rule_id)
+        rows.append(
+            {
+                "transaction_id": decision.transaction_id,
+                "rule_id": hit.rule_id,
+                "action": hit.action,
+                "shadow": hit.shadow,
+                "decided_at": decision.decided_at.astimezone(UTC),
+            }
+        )
+    return rows
 
 
 def _case_row(decision: Decision, policy: PriorityPolicy, now: datetime) -> dict[str, Any]:
@@ -169,6 +199,15 @@ def record_decisions(
             returning=_decisions.c.transaction_id,
         )
     )
+    hit_rows = [row for d in unique.values() if d.transaction_id in new_ids for row in _hit_rows(d)]
+    if hit_rows:
+        insert_ignore(
+            session,
+            _hits,
+            hit_rows,
+            conflict_columns=["transaction_id", "rule_id"],
+            returning=_hits.c.rule_id,
+        )
     reviews = [d for d in unique.values() if d.action == "review"]
     opened = insert_ignore(
         session,

@@ -4,12 +4,19 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import BigInteger, Float, ForeignKey, Index, Integer, String, Text
+from sqlalchemy import BigInteger, Boolean, Float, ForeignKey, Index, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from db import Base, BigId, UTCDateTime
 
-__all__ = ["CaseAction", "CaseNote", "DecisionLogEntry", "OutboxMessage", "ReviewCase"]
+__all__ = [
+    "CaseAction",
+    "CaseNote",
+    "DecisionLogEntry",
+    "DecisionRuleHit",
+    "OutboxMessage",
+    "ReviewCase",
+]
 
 
 class DecisionLogEntry(Base):
@@ -41,6 +48,28 @@ class DecisionLogEntry(Base):
     decided_at: Mapped[datetime] = mapped_column(UTCDateTime())
     recorded_at: Mapped[datetime] = mapped_column(UTCDateTime())
     payload: Mapped[str] = mapped_column(Text)  # the Decision as JSON
+    # Slices for dashboards and reports (null on rows logged before revision 0004).
+    card_bin: Mapped[str | None] = mapped_column(String(8))
+    card_country: Mapped[str | None] = mapped_column(String(2))
+    channel: Mapped[str | None] = mapped_column(String(32))
+    latency_ms: Mapped[float | None] = mapped_column(Float)
+
+
+class DecisionRuleHit(Base):
+    """Each rule that fired on a logged decision: rule hit rates and precision by label."""
+
+    __tablename__ = "decision_rule_hits"
+    __table_args__ = (Index(None, "decided_at"), Index(None, "rule_id", "decided_at"))
+
+    transaction_id: Mapped[str] = mapped_column(
+        String(255),
+        ForeignKey("decision_log.transaction_id", ondelete="CASCADE"),
+        primary_key=True,
+    )
+    rule_id: Mapped[str] = mapped_column(String(128), primary_key=True)
+    action: Mapped[str] = mapped_column(String(16))
+    shadow: Mapped[bool] = mapped_column(Boolean)
+    decided_at: Mapped[datetime] = mapped_column(UTCDateTime())
 
 
 class ReviewCase(Base):

@@ -14,7 +14,7 @@ from riskstream.cli_support import fail, services, settings_from_env, setup_logg
 
 __all__ = ["register"]
 
-ROLES = ("analyst", "lead", "admin", "service")
+ROLES = ("analyst", "lead", "admin", "service", "monitor")
 
 
 @click.group("db")

@@ -13,9 +13,10 @@ from alembic.runtime.migration import MigrationContext
 import access.models
 import audit.models
 import db
+import disputes.models
 import review_queue.models
 
-MODEL_MODULES = (access.models, audit.models, review_queue.models)
+MODEL_MODULES = (access.models, audit.models, review_queue.models, disputes.models)
 
 
 def test_migrations_reach_head_and_match_the_models(db_url: str) -> None:
