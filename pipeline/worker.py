@@ -13,20 +13,38 @@ misreports end offsets, which breaks changelog recovery.
 from __future__ import annotations
 
 import logging
-from typing import Any, cast
+from collections.abc import Sequence
+from typing import Any, Protocol, cast
 
 import faust
 from faust.streams import Stream
 
-from contracts import BoundaryPolicy, Clock, EventDecoder, Settings, SystemClock
+from contracts import BoundaryPolicy, Clock, Decision, EventDecoder, Settings, SystemClock
 from pipeline import faust_transport
 from pipeline.labels import LabelProcessor
 from pipeline.processor import BatchProcessor, RawMessage
 from scoring.build import build_engine
 
-__all__ = ["create_app", "faust_app", "raw_messages", "run_worker", "take_batches"]
+__all__ = [
+    "BatchObserver",
+    "create_app",
+    "faust_app",
+    "raw_messages",
+    "run_worker",
+    "take_batches",
+]
 
 log = logging.getLogger(__name__)
+
+
+class BatchObserver(Protocol):
+    """What the worker reports per batch (``monitoring.ScoringMetrics`` is one)."""
+
+    def observe_stage(self, stage: str, seconds: float, events: int) -> None: ...
+
+    def observe_batch(
+        self, decisions: Sequence[Decision], *, dead_letters: int = 0, pci_alerts: int = 0
+    ) -> None: ...
 
 
 def faust_app(settings: Settings) -> faust.App:
@@ -68,8 +86,14 @@ def raw_messages(events: Any) -> list[RawMessage]:
     ]
 
 
-def create_app(settings: Settings, *, clock: Clock | None = None) -> faust.App:
-    """The Faust app for ``riskstream worker``; needs ``settings.kafka_bootstrap``."""
+def create_app(
+    settings: Settings, *, clock: Clock | None = None, observer: BatchObserver | None = None
+) -> faust.App:
+    """The Faust app for ``riskstream worker``; needs ``settings.kafka_bootstrap``.
+
+    ``observer`` hears each scoring stage's time and each batch's outcome (the worker's
+    Prometheus metrics); it runs inline, so it must be cheap.
+    """
     clock = clock or SystemClock()
     app = faust_app(settings)
     transactions = app.topic(
@@ -87,8 +111,11 @@ def create_app(settings: Settings, *, clock: Clock | None = None) -> faust.App:
     def processor() -> BatchProcessor:
         # Built inside the worker's event loop: the Redis client binds to it.
         if "processor" not in state:
+            engine = build_engine(settings, clock)
+            if observer is not None:
+                engine.stages.listeners.append(observer.observe_stage)
             state["processor"] = BatchProcessor(
-                engine=build_engine(settings, clock),
+                engine=engine,
                 decoder=EventDecoder(BoundaryPolicy.from_settings(settings)),
                 settings=settings,
                 clock=clock,
@@ -115,13 +142,19 @@ def create_app(settings: Settings, *, clock: Clock | None = None) -> faust.App:
     async def score(stream: faust.StreamT[bytes]) -> None:
         handler = processor()
         async for events in take_batches(stream, settings):
-            await handler.process(raw_messages(events))
+            result = await handler.process(raw_messages(events))
+            if observer is not None:
+                observer.observe_batch(
+                    result.decisions,
+                    dead_letters=result.dead_letters,
+                    pci_alerts=result.pci_alerts,
+                )
 
     return app
 
 
-def run_worker(settings: Settings) -> None:
+def run_worker(settings: Settings, *, observer: BatchObserver | None = None) -> None:
     """Run the worker until SIGINT/SIGTERM (blocks)."""
-    app = create_app(settings)
+    app = create_app(settings, observer=observer)
     worker = faust.Worker(app, loglevel=settings.log_level, quiet=True, redirect_stdouts=False)
     worker.execute_from_commandline()

@@ -12,6 +12,11 @@ import click
 
 from contracts import topic_specs
 from riskstream.cli_admin import register as register_admin
+from riskstream.cli_bench import register as register_bench
+from riskstream.cli_models import register as register_models
+from riskstream.cli_monitoring import register as register_monitoring
+from riskstream.cli_perf import register as register_perf
+from riskstream.cli_rules import register as register_rules
 from riskstream.cli_support import fail, services, settings_from_env, setup_logging
 from riskstream.stack import EmbeddedStack, StackError, bootstrap, run_sync
 
@@ -58,7 +63,17 @@ def worker() -> None:
     settings = services(settings_from_env())
     setup_logging(settings.log_level)
     run_sync(ensure_topics(bootstrap(settings), topic_specs(settings)))
-    run_worker(settings)
+    observer = None
+    if settings.worker_metrics_port:
+        from prometheus_client import CollectorRegistry
+
+        from monitoring.metrics import ScoringMetrics, serve_metrics
+
+        registry = CollectorRegistry()
+        observer = ScoringMetrics(registry)
+        serve_metrics(registry, settings.worker_metrics_port)
+        click.echo(f"metrics on :{settings.worker_metrics_port}/metrics", err=True)
+    run_worker(settings, observer=observer)
 
 
 @main.command()
@@ -186,31 +201,12 @@ def demo(seconds: float | None, rate: float, seed: int) -> None:
     sys.exit(code)
 
 
-@main.group()
-def rules() -> None:
-    """Check, backtest and manage rules."""
-
-
-@rules.command("check")
-@click.argument("path", type=click.Path(exists=True, dir_okay=False, path_type=Path))
-def rules_check(path: Path) -> None:
-    """Validate a rule file against the feature registry; non-zero exit on problems."""
-    from rules import check_ruleset, symbol_table
-    from scoring import policy_symbols
-    from scoring.build import registry_for
-
-    settings = settings_from_env()
-    symbols = symbol_table(policy_symbols(registry_for(settings)))
-    diagnostics = check_ruleset(path, symbols)
-    if not diagnostics:
-        click.echo(f"{path}: OK")
-        return
-    for diagnostic in diagnostics:
-        click.echo(f"{path}: {diagnostic}", err=True)
-    sys.exit(1)
-
-
 register_admin(main)
+register_monitoring(main)
+register_models(main)
+register_rules(main)
+register_bench(main)
+register_perf(main)
 
 if __name__ == "__main__":  # pragma: no cover - `python -m riskstream.cli`
     main()

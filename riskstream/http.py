@@ -26,9 +26,13 @@ from access import AccessControl, install_access, require
 from audit import AuditLog
 from contracts import BoundaryPolicy, Clock, EventDecoder, Settings, SystemClock
 from pipeline.http_api import ScoringApi
+from pipeline.timing import ServerTimingMiddleware
 from review_queue import ReviewService, install_review_queue, run_review_workers
+from riskstream.lists_wiring import list_manager
+from riskstream.monitoring_wiring import build_monitoring
 from riskstream.stack import bootstrap
 from rules import RedisListStore
+from rules.lists_api import ListApiState, install_list_api
 from scoring.build import build_engine, redis_client
 
 __all__ = ["RedisListWriter", "create_http_app"]
@@ -83,12 +87,15 @@ def create_http_app(
     *,
     clock: Clock | None = None,
     review_workers: bool = True,
+    monitoring_workers: bool | None = None,
     migrate: bool | None = None,
 ) -> FastAPI:
     """The ASGI app; needs resolved Kafka and Redis endpoints in ``settings``.
 
     ``migrate`` (default: outside production) upgrades the database schema at startup;
-    production runs `riskstream db upgrade` as its own step.
+    production runs `riskstream db upgrade` as its own step. ``monitoring_workers``
+    (default: as ``review_workers``) runs the stream tap, the rollout guard and the
+    dispute consumers in this process.
     """
     clock = clock or SystemClock()
     if migrate if migrate is not None else settings.environment != "production":
@@ -100,7 +107,10 @@ def create_http_app(
         retention_days=settings.audit_retention_days,
     )
     service = ReviewService(database, audit, clock, settings=settings)
+    # issue 7: dashboard, /metrics, dispute webhook; tap, rollout guard, dispute consumers
+    monitoring = build_monitoring(settings, database=database, audit=audit, clock=clock)
     lists = _DeferredLists()
+    list_api = ListApiState()  # /v1/lists: audited list changes (issue 4)
     scoring = ScoringApi(
         decoder=EventDecoder(BoundaryPolicy.from_settings(settings)),
         settings=settings,
@@ -128,8 +138,12 @@ def create_http_app(
             return await producer.send(topic, value, key=key)
 
         scoring.bind(engine, publish)
+        engine.stages.listeners.append(monitoring.metrics.scoring.observe_stage)  # /metrics
         store = RedisListStore(client, namespace=settings.redis_namespace)
         lists.target = RedisListWriter(store, clock)
+        list_api.manager = list_manager(
+            settings, client, clock, database=database, audit=audit, policy=engine.policy
+        )
         app.state.redis = client
         stop = asyncio.Event()
         workers = (
@@ -140,13 +154,23 @@ def create_http_app(
             if review_workers
             else None
         )
+        monitoring_stop = asyncio.Event()
+        monitors = (
+            asyncio.create_task(monitoring.run_workers(monitoring_stop), name="monitoring-workers")
+            if (review_workers if monitoring_workers is None else monitoring_workers)
+            else None
+        )
         try:
             yield
         finally:
             stop.set()
+            monitoring_stop.set()
             if workers is not None:
                 with contextlib.suppress(Exception):
                     await asyncio.wait_for(workers, timeout=15)
+            if monitors is not None:
+                with contextlib.suppress(Exception):
+                    await asyncio.wait_for(monitors, timeout=15)
             await scoring.drain()
             await producer.stop()
             await client.aclose()
@@ -167,6 +191,10 @@ def create_http_app(
     )
     app.include_router(scoring.router, dependencies=[Depends(require("score"))])
     install_review_queue(app, service, lists)
+    install_list_api(app, list_api)  # reads need reviews.read, changes lists.write
+    monitoring.install(app)  # /dashboard (reviews.read), /metrics (metrics.read), webhook
+    # outermost: the Server-Timing header covers access control and the route itself
+    app.add_middleware(ServerTimingMiddleware)
 
     @app.get("/", include_in_schema=False)
     def home() -> RedirectResponse:

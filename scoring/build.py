@@ -14,6 +14,7 @@ from features import (
 )
 from models import LocalModelStore, ModelHolder
 from rules import PolicyHolder, RedisListStore, default_policy_path
+from sca import ScaAdvisor
 from scoring.cache import DecisionCache
 from scoring.engine import ScoringEngine, policy_symbols
 
@@ -57,4 +58,6 @@ def build_engine(settings: Settings, clock: Clock, client: Redis | None = None) 
         decisions=DecisionCache(client, ttl_s=settings.decision_ttl_s, namespace=namespace),
         clock=clock,
         owned=owned,
+        # SCA advice only where the deployment names its acquirer's country
+        sca=ScaAdvisor.from_settings(settings) if settings.sca_acquirer_country else None,
     )

@@ -10,7 +10,7 @@ from __future__ import annotations
 import time
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any, Literal
+from typing import Any, Literal, Protocol
 
 import numpy as np
 import orjson
@@ -35,7 +35,28 @@ from scoring.cache import DecisionCache, Encoded
 from scoring.errors import ScoringUnavailable
 from scoring.stages import StageTimes
 
-__all__ = ["ScoringEngine", "policy_symbols"]
+__all__ = ["ScaAdvisorLike", "ScoringEngine", "policy_symbols"]
+
+
+class _Advice(Protocol):
+    @property
+    def outcome(self) -> str: ...
+
+    def as_reason(self) -> dict[str, Any]: ...
+
+    def record(self) -> Any: ...  # a contracts.ScaExemption
+
+
+class ScaAdvisorLike(Protocol):
+    """SCA advice per decided payment (:class:`sca.ScaAdvisor`)."""
+
+    def advise_batch(
+        self, events: Sequence[TransactionEvent], actions: Sequence[str]
+    ) -> Sequence[_Advice]: ...
+
+
+# advice worth a reason line: the payment is in scope of SCA and not declined
+_SCA_REASONED = frozenset({"challenge", "tra_exemption"})
 
 
 def policy_symbols(registry: FeatureRegistry) -> dict[str, str]:
@@ -68,8 +89,10 @@ class ScoringEngine:
         decisions: DecisionCache,
         clock: Clock,
         owned: Redis | None = None,
+        sca: ScaAdvisorLike | None = None,
     ) -> None:
         self.features = features
+        self.sca = sca
         self.policy = policy
         self.models = models
         self.lists = lists
@@ -184,6 +207,11 @@ class ScoringEngine:
     ) -> list[Encoded]:
         snapshots = self._snapshots(scored.features, len(events))
         explained = self._explain(scored, outcomes)
+        advice: Sequence[_Advice | None] = (
+            self.sca.advise_batch(events, [o.action for o in outcomes])
+            if self.sca is not None
+            else [None] * len(events)
+        )
         champion = scored.models.champion
         challenger = scored.models.challenger
         mode: DecisionMode = "full" if champion is not None else "rules_only"
@@ -208,6 +236,7 @@ class ScoringEngine:
                 descriptions=policy.descriptions,
                 features=snapshots[i],
                 model_reasons=explained[i],
+                sca=advice[i],
             )
             for i, (event, outcome) in enumerate(zip(events, outcomes, strict=True))
         ]
@@ -304,6 +333,7 @@ def _encode(
     descriptions: Mapping[str, str],
     features: dict[str, Any],
     model_reasons: Sequence[dict[str, Any]] = (),
+    sca: _Advice | None = None,
 ) -> Encoded:
     """The decision's JSON, written directly in the shape of :class:`contracts.Decision`."""
     reasons: list[dict[str, Any]] = [
@@ -323,6 +353,8 @@ def _encode(
             }
         )
     reasons.extend(model_reasons)
+    if sca is not None and sca.outcome in _SCA_REASONED:
+        reasons.append(sca.as_reason())
     card = event.card
     record = {
         **shared,
@@ -347,6 +379,7 @@ def _encode(
         "rule_hits": [_hit_record(hit) for hit in outcome.hits],
         "reasons": reasons,
         "features": features,
+        "sca": sca.record().model_dump() if sca is not None else None,
     }
     return Encoded(
         orjson.dumps(record, option=orjson.OPT_UTC_Z),

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import asyncio
+import socket
 import subprocess
 import sys
 import time
+import urllib.request
 import uuid
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
@@ -123,3 +125,33 @@ class WorkerProcess:
 
     def log_text(self) -> str:
         return "".join(p.read_text(errors="replace") for p in self.logs if p.exists())
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port: int = probe.getsockname()[1]
+        return port
+
+
+def metric_sum(text: str, name: str) -> float:
+    """Sum of every sample of ``name`` (all label sets) in a Prometheus text page."""
+    return sum(
+        float(line.rsplit(" ", 1)[1])
+        for line in text.splitlines()
+        if line.startswith((name + "{", name + " "))
+    )
+
+
+def scrape_until(port: int, ready: Callable[[str], bool], timeout_s: float = 30.0) -> str:
+    """The worker's /metrics page once ``ready(page)`` holds (or at the deadline)."""
+    deadline = time.monotonic() + timeout_s
+    while True:
+        try:
+            with urllib.request.urlopen(f"http://127.0.0.1:{port}/metrics", timeout=5) as page:
+                text: str = page.read().decode()
+        except OSError:  # not listening yet
+            text = ""
+        if ready(text) or time.monotonic() > deadline:
+            return text
+        time.sleep(0.2)

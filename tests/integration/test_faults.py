@@ -1,4 +1,5 @@
-"""Faults on purpose: a killed worker, a restarted Redis, a paused broker, Redis down.
+"""Faults on purpose: a killed worker, a restarted Redis, a paused broker, Redis down,
+workers joining and leaving the group mid-stream.
 
 Each test runs on its own embedded stack (a paused broker must not disturb others).
 After each fault: every accepted transaction has exactly one decision (redelivery
@@ -23,7 +24,15 @@ import pytest
 from contracts import ACTION_SEVERITY, Settings, load_settings
 from riskstream.stack import EmbeddedStack
 from tests.factories import BASE_TIME, event_dict, token
-from tests.streams import WorkerProcess, create_topics, produce, read_topic
+from tests.streams import (
+    WorkerProcess,
+    create_topics,
+    free_port,
+    metric_sum,
+    produce,
+    read_topic,
+    scrape_until,
+)
 
 pytestmark = [pytest.mark.integration, pytest.mark.slow]
 
@@ -111,14 +120,17 @@ def _check_counters(settings: Settings, card: str, worker: WorkerProcess) -> Non
     assert decision["features"]["card_count_24h"] == CARD_EVENTS, worker.log_text()[-2000:]
 
 
-def _produce_in_background(settings: Settings, events: list[dict[str, Any]]) -> threading.Thread:
-    """About 500 events per second, so faults land while the stream is flowing."""
+def _produce_in_background(
+    settings: Settings, events: list[dict[str, Any]], per_second: int = 500
+) -> threading.Thread:
+    """About ``per_second`` events per second, so faults land while the stream flows."""
+    step = max(1, per_second // 5)
 
     def run() -> None:
         topic = settings.topic("transactions")
         messages = _messages(events)
-        for start in range(0, len(messages), 100):
-            asyncio.run(produce(settings, topic, messages[start : start + 100]))
+        for start in range(0, len(messages), step):
+            asyncio.run(produce(settings, topic, messages[start : start + step]))
             time.sleep(0.2)
 
     thread = threading.Thread(target=run)
@@ -225,3 +237,47 @@ def test_fail_closed_while_redis_is_down(
         assert back["mode"] != "degraded"
     finally:
         worker.stop()
+
+
+def test_two_then_four_workers_rebalance_without_loss_or_double_counting(
+    own_stack: tuple[EmbeddedStack, Settings], tmp_path: Path
+) -> None:
+    """Scale out mid-stream: 2 workers, then 4 (each takes a share), then one leaves."""
+    _, settings = own_stack
+    assert settings.transactions_partitions >= 8
+    events, card = _stream(4000)
+    ports = [free_port() for _ in range(4)]
+    workers = [
+        WorkerProcess(settings, tmp_path / f"worker{i}", RISKSTREAM_WORKER_METRICS_PORT=str(port))
+        for i, port in enumerate(ports)
+    ]
+
+    def decided_by(port: int) -> float:
+        return metric_sum(scrape_until(port, bool, timeout_s=5), "riskstream_decisions_total")
+
+    for worker in workers[:2]:
+        worker.start()
+    try:
+        producer = _produce_in_background(settings, events[:1000])
+        _wait_for(settings, 500)
+        for worker in workers[2:]:  # join the group while the stream flows
+            worker.start()
+        producer.join()
+        # a slow stream until all four have decided something: the group did rebalance
+        slow = _produce_in_background(settings, events[1000:3000], per_second=100)
+        deadline = time.monotonic() + 90
+        while min(decided_by(port) for port in ports) == 0 and time.monotonic() < deadline:
+            time.sleep(1)
+        shares = [decided_by(port) for port in ports]
+        assert min(shares) > 0, shares
+        workers[0].stop()  # a graceful leave: its partitions move to the other three
+        slow.join()
+        asyncio.run(produce(settings, settings.topic("transactions"), _messages(events[3000:])))
+        records = _decided(settings, {e["transaction_id"] for e in events}, timeout_s=180)
+        _check_exactly_one(records, events)
+        _check_counters(settings, card, workers[1])
+        logs = "".join(worker.log_text() for worker in workers)
+        assert "Traceback" not in logs, logs[-3000:]
+    finally:
+        for worker in workers:
+            worker.stop()

@@ -77,6 +77,8 @@ async def test_score_returns_a_decision(client: httpx.AsyncClient) -> None:
     assert decision.model_version is not None and decision.score is not None
     assert decision.features["card_count_1h"] == 0
     assert decision.latency_ms > 0
+    timing = response.headers["server-timing"]  # what the HTTP benchmark reads
+    assert timing.startswith("app;dur=") and float(timing.removeprefix("app;dur=")) > 0
 
 
 async def test_same_id_same_decision_without_recounting(client: httpx.AsyncClient) -> None:

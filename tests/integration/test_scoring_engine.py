@@ -12,6 +12,7 @@ import pytest_asyncio
 from redis.asyncio import Redis
 
 from contracts import Decision, FrozenClock, Settings, TransactionEvent
+from sca import FraudRates, rates_path
 from scoring import ScoringEngine
 from scoring.build import build_engine
 from tests.factories import BASE_TIME, make_event
@@ -56,6 +57,29 @@ async def test_decisions_follow_the_contract(engine: ScoringEngine) -> None:
         assert decision.rule_set_version.startswith("starter-")
         assert decision.features["card_count_1h"] == events.index(event)
         assert "card_number" not in item.payload.decode()
+        assert decision.sca is None  # no RISKSTREAM_SCA_ACQUIRER_COUNTRY: no SCA advice
+
+
+async def test_eea_payments_carry_sca_advice_with_its_reason(settings: Settings) -> None:
+    FraudRates(acquirer_bps=2.0, merchant_bps={}).write(rates_path(settings.data_dir))
+    engine = build_engine(settings.replace(sca_acquirer_country="DE"), FrozenClock(BASE_TIME))
+    eea = make_event(
+        card={"fingerprint": "fpScaEea0001", "country": "FR"},
+        amount=5000, currency="EUR", billing_country="FR", shipping_country="FR",
+        ip_country="FR",
+    )  # fmt: skip
+    foreign = make_event(card={"fingerprint": "fpScaUs00001", "country": "US"})
+    try:
+        low_risk, outside = await engine.score([eea, foreign])
+    finally:
+        await engine.aclose()
+    assert low_risk.action == "approve", low_risk.reasons
+    assert low_risk.sca is not None and low_risk.sca.outcome == "tra_exemption"
+    assert low_risk.sca.exemption == "tra"
+    assert low_risk.sca.reference_bps == 13 and low_risk.sca.measured_bps == 2.0  # 100 EUR band
+    assert "sca_tra_exemption" in {r.code for r in low_risk.reasons}
+    assert outside.sca is not None and outside.sca.outcome == "out_of_scope"
+    assert not {r.code for r in outside.reasons} & {"sca_out_of_scope", "sca_tra_exemption"}
 
 
 async def test_replays_at_any_distance_return_the_first_decision(engine: ScoringEngine) -> None:

@@ -12,7 +12,15 @@ import pytest
 
 from contracts import ACTIONS, Settings
 from tests.factories import event_dict, luhn_complete, token
-from tests.streams import create_topics, produce, read_topic, running_worker
+from tests.streams import (
+    create_topics,
+    free_port,
+    metric_sum,
+    produce,
+    read_topic,
+    running_worker,
+    scrape_until,
+)
 
 pytestmark = pytest.mark.integration
 
@@ -45,7 +53,9 @@ def test_events_come_back_as_decisions_and_bad_ones_go_aside(
     ]
     messages += _messages(valid[20:])
 
-    with running_worker(settings, tmp_path / "worker") as log_path:
+    port = free_port()
+    metrics_env = {"RISKSTREAM_WORKER_METRICS_PORT": str(port)}
+    with running_worker(settings, tmp_path / "worker", **metrics_env) as log_path:
         asyncio.run(produce(settings, settings.topic("transactions"), messages))
         decisions = asyncio.run(
             read_topic(
@@ -60,6 +70,9 @@ def test_events_come_back_as_decisions_and_bad_ones_go_aside(
         )
         alerts = asyncio.run(
             read_topic(settings, settings.topic("alerts.pci"), until=lambda r: len(r) >= 1)
+        )
+        metrics = scrape_until(
+            port, lambda text: metric_sum(text, "riskstream_decisions_total") >= len(valid)
         )
     log_text = log_path.read_text(errors="replace")
 
@@ -82,7 +95,13 @@ def test_events_come_back_as_decisions_and_bad_ones_go_aside(
     assert len(alerts) == 1
     assert alerts[0]["transaction_id"] == with_pan["transaction_id"]
     assert alerts[0]["findings"] == [{"path": "metadata.note", "kind": "card_number"}]
-    everything = orjson.dumps([decisions, dead, alerts]).decode() + log_text
+    # the worker's own Prometheus page (RISKSTREAM_WORKER_METRICS_PORT); at-least-once
+    # delivery may count a redelivered batch twice, never fewer
+    assert metric_sum(metrics, "riskstream_decisions_total") >= len(valid)
+    assert metric_sum(metrics, "riskstream_dead_letters_total") >= 3
+    assert metric_sum(metrics, "riskstream_pci_alerts_total") >= 1
+    assert 'riskstream_stage_latency_seconds_count{stage="features"}' in metrics
+    everything = orjson.dumps([decisions, dead, alerts]).decode() + log_text + metrics
     assert pan not in everything
 
 
