@@ -1,9 +1,8 @@
-"""Produce to and read from the real embedded broker in tests."""
+"""Produce to and read from the real embedded broker in tests; run workers."""
 
 from __future__ import annotations
 
 import asyncio
-import socket
 import subprocess
 import sys
 import time
@@ -125,13 +124,6 @@ class WorkerProcess:
 
     def log_text(self) -> str:
         return "".join(p.read_text(errors="replace") for p in self.logs if p.exists())
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port: int = probe.getsockname()[1]
-        return port
 
 
 def metric_sum(text: str, name: str) -> float:

@@ -24,10 +24,10 @@ import pytest
 from contracts import ACTION_SEVERITY, Settings, load_settings
 from riskstream.stack import EmbeddedStack
 from tests.factories import BASE_TIME, event_dict, token
+from tests.served import free_port
 from tests.streams import (
     WorkerProcess,
     create_topics,
-    free_port,
     metric_sum,
     produce,
     read_topic,

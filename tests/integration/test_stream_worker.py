@@ -12,9 +12,9 @@ import pytest
 
 from contracts import ACTIONS, Settings
 from tests.factories import event_dict, luhn_complete, token
+from tests.served import free_port
 from tests.streams import (
     create_topics,
-    free_port,
     metric_sum,
     produce,
     read_topic,

@@ -36,8 +36,9 @@ from tests.dispute_support import (
     dispute_event,
     stripe_signature,
 )
-from tests.monitoring_support import CHROMIUM, CHROMIUM_ARGS, ServedApp, simulated, stream
+from tests.monitoring_support import simulated, stream
 from tests.review_support import PASSWORD
+from tests.served import CHROMIUM, CHROMIUM_ARGS, ServedApp
 from tests.streams import create_topics, produce, running_worker
 
 pytestmark = [pytest.mark.integration, pytest.mark.slow, pytest.mark.asyncio]

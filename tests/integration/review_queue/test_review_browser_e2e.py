@@ -8,8 +8,6 @@ from __future__ import annotations
 
 import asyncio
 import re
-import socket
-import threading
 import uuid
 from collections.abc import Iterator
 from datetime import timedelta
@@ -17,7 +15,6 @@ from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
-import uvicorn
 from playwright.async_api import async_playwright, expect
 
 from access import UserDirectory
@@ -32,55 +29,9 @@ from tests.review_support import (
     make_decision,
     produce,
 )
+from tests.served import CHROMIUM, CHROMIUM_ARGS, ServedApp
 
 pytestmark = [pytest.mark.integration, pytest.mark.slow, pytest.mark.asyncio]
-
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
-class BackgroundServer:
-    """uvicorn serving an app on a loopback port from a background thread."""
-
-    def __init__(self, app: object) -> None:
-        self.port = _free_port()
-        config = uvicorn.Config(
-            app, host="127.0.0.1", port=self.port, log_level="warning",
-            lifespan="off", ws="none", http="h11", access_log=False,
-        )  # fmt: skip
-        self.server = uvicorn.Server(config)
-        self.thread = threading.Thread(target=self.server.run, name="uvicorn", daemon=True)
-
-    @property
-    def url(self) -> str:
-        return f"http://127.0.0.1:{self.port}"
-
-    def __enter__(self) -> BackgroundServer:
-        self.thread.start()
-        for _ in range(200):
-            if self.server.started:
-                return self
-            self.thread.join(0.05)
-        raise RuntimeError("uvicorn did not start")
-
-    def __exit__(self, *exc: object) -> None:
-        self.server.should_exit = True
-        self.thread.join(10)
 
 
 @pytest.fixture
@@ -143,7 +94,7 @@ async def test_analyst_approves_in_chromium_and_one_capture_goes_out(
 
         await _wait_for(case_is_queued, 30, "the review case")
 
-        with BackgroundServer(app) as server:
+        with ServedApp(app, lifespan="off") as server:
             async with async_playwright() as playwright:
                 context = await playwright.chromium.launch_persistent_context(
                     str(tmp_path / "chromium-profile"),
