@@ -19,8 +19,14 @@ COPY bench bench
 COPY db db
 COPY access access
 COPY audit audit
+COPY disputes disputes
+COPY monitoring monitoring
+COPY sca sca
 RUN pip install .
-RUN useradd --create-home --uid 10001 riskstream && mkdir -p /data && chown riskstream /data
+# /data/models exists in the image so the named volume mounted there starts owned by
+# the riskstream user (Docker copies the directory's ownership into an empty volume).
+RUN useradd --create-home --uid 10001 riskstream && mkdir -p /data/models \
+    && chown -R riskstream /data
 USER riskstream
 ENV RISKSTREAM_DATA_DIR=/data
 ENTRYPOINT ["riskstream"]

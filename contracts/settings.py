@@ -18,6 +18,7 @@ from pydantic import (
     RedisDsn,
     SecretStr,
     ValidationError,
+    field_validator,
     model_validator,
 )
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
@@ -175,6 +176,15 @@ class Settings(BaseSettings):
     processor_secret_key: SecretStr | None = None
     webhook_secret: SecretStr | None = None
     session_secret: SecretStr | None = None  # signs analyst session cookies
+
+    @field_validator("processor_secret_key", "webhook_secret", "session_secret", mode="before")
+    @classmethod
+    def _blank_secret_is_unset(cls, value: Any) -> Any:
+        # `FOO=` in a compose file or shell means "not configured": an empty HMAC key
+        # would let anyone sign a webhook.
+        if isinstance(value, str) and not value.strip():
+            return None
+        return value
 
     @model_validator(mode="after")
     def _no_live_secrets_outside_production(self) -> Settings:

@@ -1,5 +1,6 @@
 #!lua flags=allow-cross-slot-keys
--- riskstream feature update: one call per batch (per shard in Redis Cluster).
+-- riskstream feature update: one call per batch, on one Redis server. Keys are hash-
+-- tagged per entity, but Redis Cluster is not supported yet (docs/scaling.md).
 --
 -- For each transaction, in arrival order, reads its features and then records it, so
 -- later transactions of the batch see earlier ones. Every write is idempotent by

@@ -40,3 +40,14 @@ def test_bad_values_name_the_variable() -> None:
     with pytest.raises(SettingsError) as info:
         load_settings(kafka_bootstrap="no-port-here")
     assert "RISKSTREAM_KAFKA_BOOTSTRAP" in str(info.value)
+
+
+def test_a_blank_secret_counts_as_unset(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("RISKSTREAM_WEBHOOK_SECRET", "")
+    monkeypatch.setenv("RISKSTREAM_SESSION_SECRET", "   ")
+    settings = load_settings()
+    assert settings.webhook_secret is None  # never an empty signing key
+    assert settings.session_secret is None
+    monkeypatch.setenv("RISKSTREAM_WEBHOOK_SECRET", "whsec_test_abc")
+    secret = load_settings().webhook_secret
+    assert secret is not None and secret.get_secret_value() == "whsec_test_abc"
