@@ -14,6 +14,7 @@ from urllib.parse import quote
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
+from sqlalchemy import exc as sa_exc
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -30,8 +31,10 @@ from access.errors import (
 )
 from access.ratelimit import TokenBucketLimiter
 from contracts.pci import mask_card_data
+from db.errors import is_unavailable
 
 __all__ = [
+    "DATABASE_RETRY_AFTER_S",
     "SecurityHeadersMiddleware",
     "error_response",
     "install_error_handlers",
@@ -45,6 +48,9 @@ CONTENT_SECURITY_POLICY = (
     "img-src 'self' data:; connect-src 'self'; frame-ancestors 'none'; form-action 'self'; "
     "base-uri 'none'; object-src 'none'"
 )
+
+# What a client is told to wait when the database cannot be reached (503 Retry-After).
+DATABASE_RETRY_AFTER_S = 5
 
 
 def wants_html(request: Request) -> bool:
@@ -149,6 +155,25 @@ def install_error_handlers(app: FastAPI) -> None:
             headers=exc.headers,
         )
 
+    async def on_database_error(request: Request, exc: Exception) -> Response:
+        if not is_unavailable(exc):
+            return await on_unexpected(request, exc)
+        # One line, no traceback: an outage makes every request fail the same way.
+        log.warning(
+            "database unavailable on %s %s (trace %s): %s",
+            request.method,
+            request.url.path,
+            trace_id_of(request),
+            type(getattr(exc, "orig", None) or exc).__name__,
+        )
+        return error_response(
+            request,
+            503,
+            "database_unavailable",
+            f"the database is unavailable: retry after {DATABASE_RETRY_AFTER_S}s",
+            headers={"Retry-After": str(DATABASE_RETRY_AFTER_S)},
+        )
+
     async def on_unexpected(request: Request, exc: Exception) -> Response:
         log.error(
             "unhandled error on %s %s (trace %s)",
@@ -168,6 +193,8 @@ def install_error_handlers(app: FastAPI) -> None:
     app.add_exception_handler(AccessError, on_access_error)
     app.add_exception_handler(RequestValidationError, on_validation)
     app.add_exception_handler(StarletteHTTPException, on_http)
+    app.add_exception_handler(sa_exc.DBAPIError, on_database_error)
+    app.add_exception_handler(sa_exc.TimeoutError, on_database_error)
     app.add_exception_handler(Exception, on_unexpected)
 
 

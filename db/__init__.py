@@ -8,7 +8,7 @@ in ``db/migrations``; :func:`upgrade` applies it.
 from db.base import NAMING_CONVENTION, Base, BigId, UTCDateTime
 from db.dialect import insert_ignore
 from db.engine import Database, create_engine, normalise_url
-from db.errors import DatabaseError, MigrationError, UnsupportedDatabase
+from db.errors import DatabaseError, MigrationError, UnsupportedDatabase, is_unavailable
 from db.migrate import current_revision, downgrade, head_revision, upgrade
 
 __all__ = [
@@ -25,6 +25,7 @@ __all__ = [
     "downgrade",
     "head_revision",
     "insert_ignore",
+    "is_unavailable",
     "normalise_url",
     "upgrade",
 ]

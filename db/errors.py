@@ -2,7 +2,24 @@
 
 from __future__ import annotations
 
-__all__ = ["DatabaseError", "MigrationError", "UnsupportedDatabase"]
+from sqlalchemy import exc as sa_exc
+
+__all__ = ["DatabaseError", "MigrationError", "UnsupportedDatabase", "is_unavailable"]
+
+
+def is_unavailable(exc: BaseException) -> bool:
+    """Whether a SQLAlchemy error means "cannot reach the database" rather than a bug.
+
+    Connection refused or dropped, server shut down, pool exhausted: the request can
+    succeed later (503). Anything else (a constraint, bad SQL) is a bug (500).
+    """
+    if isinstance(exc, sa_exc.TimeoutError):  # no pooled connection became free in time
+        return True
+    if isinstance(exc, sa_exc.DBAPIError):
+        return exc.connection_invalidated or isinstance(
+            exc, sa_exc.OperationalError | sa_exc.InterfaceError
+        )
+    return False
 
 
 class DatabaseError(Exception):

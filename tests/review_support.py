@@ -64,7 +64,7 @@ def make_decision(**overrides: Any) -> Decision:
                 "contribution": 0.21,
             },
         ],
-        "email_hash": "eh_" + secrets.token_hex(8),
+        "email_hash": token("eh_", 16),  # letters: never a Luhn-valid digit run
         "device_id": "dev_" + secrets.token_hex(6),
         "features": {
             "card_count_1h": 6,
