@@ -84,3 +84,10 @@ def test_bounded_search_and_prequential_blocks(history: History) -> None:
     table = prequential(history.data, base, blocks=2, evaluated_fraction=0.3)
     assert list(table["block"]) == [1, 2]
     assert table["history_end"].iloc[1] > table["history_end"].iloc[0]
+
+
+def test_max_bin_reaches_lightgbm_and_is_checked() -> None:
+    assert TrainConfig().lightgbm_params()["max_bin"] == 255  # LightGBM's own default
+    assert TrainConfig(max_bin=1023).lightgbm_params()["max_bin"] == 1023
+    with pytest.raises(TrainingError, match="max_bin"):
+        TrainConfig(max_bin=1)
