@@ -17,6 +17,7 @@ from access.control import SESSION_COOKIE, AccessControl, get_access, require
 from access.errors import RateLimited
 from access.principal import Principal
 from audit import AuditEvent
+from contracts.pci import contains_pan
 
 __all__ = ["LOGIN_CSRF_COOKIE", "create_login_router", "safe_next_path"]
 
@@ -43,6 +44,7 @@ def safe_next_path(value: str | None, default: str) -> str:
         or "\\" in value
         or any(ord(ch) < 32 for ch in value)
         or len(value) > 512
+        or contains_pan(value)  # never echo a card number back into the form
     ):
         return default
     return value
@@ -65,7 +67,7 @@ def _render_login(
             "csrf_token": token,
             "error": error,
             "next_path": safe_next_path(next_path, access.home_path),
-            "username": username[:64],
+            "username": "" if contains_pan(username) else username[:64],
         },
         status_code=status,
     )
