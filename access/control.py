@@ -26,15 +26,18 @@ from fastapi.security import APIKeyCookie, HTTPBearer
 from starlette.concurrency import run_in_threadpool
 
 from access.context import request_context, trace_id_of
+from access.credentials import hash_token
 from access.directory import UserDirectory
 from access.errors import CsrfFailed, Forbidden, NotAuthenticated, RateLimited
 from access.principal import Principal
 from access.ratelimit import RateLimit, TokenBucketLimiter
 from access.roles import Permission
 from access.sessions import SessionCodec, resolve_session_secret
+from access.token_cache import TokenCache
 from audit import AuditEvent, AuditLog
 from contracts import Clock, Settings
 from db import Database
+from db.errors import is_unavailable
 
 __all__ = ["SESSION_COOKIE", "AccessControl", "LoginRequired", "get_access", "require"]
 
@@ -93,10 +96,17 @@ class AccessControl:
         self.codec = SessionCodec(
             session_secret or resolve_session_secret(settings), max_age=session_max_age
         )
-        self.api_limiter = TokenBucketLimiter(api_limit or RateLimit(rate_per_s=20.0, burst=100))
+        self.api_limiter = TokenBucketLimiter(
+            api_limit or RateLimit(settings.rate_limit_per_s, settings.rate_limit_burst)
+        )
+        self.service_limiter = TokenBucketLimiter(
+            api_limit
+            or RateLimit(settings.service_rate_limit_per_s, settings.service_rate_limit_burst)
+        )
         self.anonymous_limiter = TokenBucketLimiter(
             anonymous_limit or RateLimit(rate_per_s=1.0, burst=20)
         )
+        self.tokens = TokenCache(fresh_s=settings.token_cache_s, stale_s=settings.token_stale_s)
         self.secure_cookies = settings.environment == "production"
         self.home_path = home_path
 
@@ -135,9 +145,7 @@ class AccessControl:
             scheme, _, credentials = header.partition(" ")
             if scheme.lower() != "bearer" or not credentials.strip():
                 raise NotAuthenticated("use 'Authorization: Bearer <token>'")
-            principal = await run_in_threadpool(
-                self.directory.authenticate_token, credentials.strip()
-            )
+            principal = await self._token_principal(credentials.strip())
             if principal is None:
                 raise NotAuthenticated("invalid, expired or revoked API token")
         else:
@@ -146,6 +154,26 @@ class AccessControl:
                 principal = await run_in_threadpool(self._session_principal, cookie)
         if principal is not None:
             request.state.principal = principal
+        return principal
+
+    async def _token_principal(self, token: str) -> Principal | None:
+        """The token's principal: from the cache, else the database (see TokenCache)."""
+        digest = hash_token(token)
+        generation = self.directory.changes
+        cached = self.tokens.fresh(digest, generation)
+        if cached is not None:
+            return cached
+        try:
+            principal = await run_in_threadpool(self.directory.authenticate_token, token)
+        except Exception as exc:
+            stale = self.tokens.stale(digest, generation) if is_unavailable(exc) else None
+            if stale is None:
+                raise
+            return stale
+        if principal is None:
+            self.tokens.forget(digest)
+        else:
+            self.tokens.put(digest, generation, principal)
         return principal
 
     def _session_principal(self, cookie: str) -> Principal | None:
@@ -162,8 +190,13 @@ class AccessControl:
 
     # -- limits, CSRF, denials ---------------------------------------------------
 
-    def rate_limit(self, key: str, *, anonymous: bool = False) -> None:
-        limiter = self.anonymous_limiter if anonymous else self.api_limiter
+    def rate_limit(self, key: str, *, anonymous: bool = False, service: bool = False) -> None:
+        """429 (:class:`RateLimited`) when ``key``'s bucket is empty; ``service``: the
+        payment pipeline's bucket (``RISKSTREAM_SERVICE_RATE_LIMIT_*``)."""
+        if anonymous:
+            limiter = self.anonymous_limiter
+        else:
+            limiter = self.service_limiter if service else self.api_limiter
         wait = limiter.acquire(key)
         if wait > 0:
             raise RateLimited(wait)
@@ -235,13 +268,18 @@ def require(*permissions: Permission, page: bool = False) -> PrincipalDependency
     ) -> Principal:
         access = get_access(request)
         trace_id_of(request)
-        principal = await access.authenticate(request)
+        try:
+            principal = await access.authenticate(request)
+        except NotAuthenticated:
+            # a wrong token costs a database lookup: limit guessing like anonymous calls
+            access.rate_limit(access.client_key(request), anonymous=True)
+            raise
         if principal is None:
             access.rate_limit(access.client_key(request), anonymous=True)
             if page:
                 raise LoginRequired(request.url.path)
             raise NotAuthenticated()
-        access.rate_limit(principal.rate_key)
+        access.rate_limit(principal.rate_key, service=principal.role == "service")
         await access.check_csrf(request, principal)
         for permission in permissions:
             if not principal.can(permission):

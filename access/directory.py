@@ -22,6 +22,7 @@ from access.principal import Principal
 from access.roles import Role
 from audit import AuditEvent, AuditLog
 from contracts import Clock, Settings, SystemClock
+from contracts.pci import contains_pan
 from db import Database
 
 __all__ = ["IssuedToken", "TokenInfo", "UserDirectory", "UserInfo"]
@@ -92,7 +93,15 @@ def validate_username(username: str) -> str:
             "user names are 2-64 characters: lower-case letters, digits and . _ @ -, "
             "starting with a letter or digit"
         )
+    if contains_pan(username):  # it would be stored, shown and audited: never card data
+        raise AccessError("a user name must not look like a card number: choose another")
     return username
+
+
+def validate_display_name(display_name: str | None) -> str | None:
+    if display_name is not None and contains_pan(display_name):
+        raise AccessError("a display name must not contain a card number")
+    return display_name
 
 
 def validate_role(role: str) -> Role:
@@ -114,6 +123,9 @@ class UserDirectory:
         self.database = database
         self.audit = audit
         self.clock = clock
+        # Bumped by every change that can take a token's rights away (role, activity,
+        # revocation): this process's cache of verified tokens starts over.
+        self.changes = 0
 
     @classmethod
     def from_settings(cls, settings: Settings, *, clock: Clock | None = None) -> UserDirectory:
@@ -139,6 +151,7 @@ class UserDirectory:
     ) -> UserInfo:
         """Create a user. People get a password (for the web UI); services get tokens."""
         username = validate_username(username)
+        display_name = validate_display_name(display_name)
         checked_role = validate_role(role)
         password_hash = hash_password(validate_password(password)) if password else None
         with self.database.transaction() as session:
@@ -199,6 +212,7 @@ class UserDirectory:
             before = user.role
             user.role = checked
             user.session_nonce = secrets.token_hex(8)
+            self.changes += 1
             self.audit.append(
                 session,
                 AuditEvent(
@@ -219,6 +233,7 @@ class UserDirectory:
             before = user.is_active
             user.is_active = active
             user.session_nonce = secrets.token_hex(8)
+            self.changes += 1
             self.audit.append(
                 session,
                 AuditEvent(
@@ -253,6 +268,8 @@ class UserDirectory:
         """Issue an API token for ``username``. The plaintext is returned once, never stored."""
         if not re.fullmatch(r"[A-Za-z0-9._\- ]{1,64}", name):
             raise AccessError("token names are 1-64 letters, digits, spaces and . _ -")
+        if contains_pan(name):
+            raise AccessError("a token name must not look like a card number: choose another")
         token = new_token()
         with self.database.transaction() as session:
             user = self._get(session, username)
@@ -286,6 +303,7 @@ class UserDirectory:
             user = session.get(User, row.user_id)
             if row.revoked_at is None:
                 row.revoked_at = self.clock.now()
+                self.changes += 1
                 self.audit.append(
                     session,
                     AuditEvent(

@@ -129,6 +129,17 @@ class Settings(BaseSettings):
     # HTTP API.
     http_host: str = "127.0.0.1"
     http_port: int = Field(default=8080, ge=0, le=65535)
+    # Per-client token buckets (per process): people and tools, and the `service` role
+    # (the payment pipeline, which scores every authorization). Over the limit: 429.
+    rate_limit_per_s: float = Field(default=20.0, gt=0)
+    rate_limit_burst: int = Field(default=100, ge=1)
+    service_rate_limit_per_s: float = Field(default=5000.0, gt=0)
+    service_rate_limit_burst: int = Field(default=10_000, ge=1)
+    # A verified API token is trusted this long without asking the database again
+    # (revocation takes effect within it); while the database is unreachable a token
+    # verified within token_stale_s keeps working, so scoring survives a database blip.
+    token_cache_s: float = Field(default=30.0, ge=0, le=3600)
+    token_stale_s: float = Field(default=900.0, ge=0, le=86_400)
 
     # Review queue and audit log. Default database: SQLite in data_dir.
     database_url: str | None = Field(
