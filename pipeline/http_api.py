@@ -30,6 +30,7 @@ from contracts import (
     TransactionEvent,
 )
 from contracts.alerts import pci_alert_for
+from pipeline.coalesce import Coalescer
 from scoring import ScoringEngine, ScoringUnavailable
 
 __all__ = ["Publisher", "ScoringApi", "error_body"]
@@ -50,7 +51,7 @@ class ScoringApi:
     """Routes for scoring; the edge mounts :attr:`router` and binds the runtime at startup."""
 
     def __init__(self, *, decoder: EventDecoder, settings: Settings, clock: Clock) -> None:
-        self._engine: ScoringEngine | None = None
+        self._coalescer: Coalescer | None = None
         self._publish: Publisher | None = None
         self._decoder = decoder
         self._clock = clock
@@ -80,12 +81,13 @@ class ScoringApi:
 
     def bind(self, engine: ScoringEngine, publish: Publisher) -> None:
         """Attach the scoring engine and the Kafka publisher (opened at startup)."""
-        self._engine = engine
+        # requests that arrive while a batch is scored go together as the next batch
+        self._coalescer = Coalescer(engine.score_encoded, before_batch=engine.refresh)
         self._publish = publish
 
     async def score(self, request: Request) -> Response:
-        engine, publish = self._engine, self._publish
-        if engine is None or publish is None:
+        coalescer, publish = self._coalescer, self._publish
+        if coalescer is None or publish is None:
             return JSONResponse(
                 error_body("unavailable", "scoring is starting; retry"),
                 status_code=503,
@@ -105,9 +107,8 @@ class ScoringApi:
                 ),
                 status_code=422,
             )
-        engine.refresh()
         try:
-            scored = (await engine.score_encoded([event]))[0]
+            scored = await coalescer.score(event)
         except ScoringUnavailable:
             log.warning("scoring unavailable for an HTTP request")
             return JSONResponse(

@@ -89,12 +89,24 @@ def bench_stream(
 
 
 @click.command("http")
-@click.option("--rate", type=float, default=1000.0, show_default=True, help="requests/s")
-@click.option("--seconds", type=float, default=20.0, show_default=True)
+@click.option(
+    "--rate",
+    "rates",
+    type=float,
+    multiple=True,
+    default=(100.0, 250.0, 500.0, 1000.0),
+    show_default=True,
+    help="requests/s; repeat for a sweep (the highest is the headline)",
+)
+@click.option("--seconds", type=float, default=20.0, show_default=True, help="per rate")
 @click.option("--json", "json_path", type=click.Path(path_type=Path), default=None)
-def bench_http(rate: float, seconds: float, json_path: Path | None) -> None:
-    """POST /v1/score at a fixed rate from a separate load-generator process."""
-    from bench.http import run_http_bench
+@click.option("--chart", type=click.Path(path_type=Path), default=Path("bench-http.png"))
+def bench_http(
+    rates: tuple[float, ...], seconds: float, json_path: Path | None, chart: Path
+) -> None:
+    """POST /v1/score at fixed rates from a separate load-generator process, and
+    GET /healthz at the highest rate (the server doing no work)."""
+    from bench.http import plot_http_bench, run_http_bench
 
     settings = settings_from_env()
     setup_logging("warn")
@@ -102,11 +114,13 @@ def bench_http(rate: float, seconds: float, json_path: Path | None) -> None:
         _with_model(resolved)
         result = run_http_bench(
             resolved,
-            rate=rate,
+            rates=rates,
             seconds=seconds,
             log_dir=resolved.data_dir / "logs" / "bench",
             progress=progress_printer("bench http: "),
         )
+    plot_http_bench(result, chart)
+    click.echo(f"chart: {chart}", err=True)
     _emit(result.as_dict(), json_path)
 
 
