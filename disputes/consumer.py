@@ -26,7 +26,7 @@ from contracts.pci import scan_document
 from disputes.errors import DisputeError, InvalidDispute
 from disputes.labels import record_labels
 from disputes.service import DisputeService, body_digest
-from disputes.stripe_events import from_stripe_event, is_stripe_event
+from disputes.stripe_events import from_stripe_event, is_stripe_event, without_network_references
 from review_queue.kafka import make_consumer, make_producer
 
 __all__ = ["ChargebackIngestor", "LabelIngestor", "decode_dispute", "decode_label"]
@@ -64,7 +64,8 @@ def _document(raw: bytes | None) -> object | Rejected:
             (ErrorDetail(loc="$", code=code, message="not a JSON document"),),
             not card,
         )
-    findings = scan_document(document)
+    scanned = without_network_references(document) if is_stripe_event(document) else document
+    findings = scan_document(scanned)
     if findings:
         errors = tuple(
             ErrorDetail(loc=f.path, code=f.kind, message="card data is never accepted")

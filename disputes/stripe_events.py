@@ -27,7 +27,7 @@ from pydantic import ValidationError
 from contracts import DisputeEvent, DisputeKind
 from disputes.errors import InvalidDispute
 
-__all__ = ["HANDLED_TYPES", "from_stripe_event", "is_stripe_event"]
+__all__ = ["HANDLED_TYPES", "from_stripe_event", "is_stripe_event", "without_network_references"]
 
 HANDLED_TYPES: dict[str, DisputeKind] = {
     "charge.dispute.created": "chargeback",
@@ -47,6 +47,36 @@ _WORD = re.compile(r"^[a-z0-9_]{1,64}$")
 
 def is_stripe_event(document: object) -> bool:
     return isinstance(document, dict) and document.get("object") == "event"
+
+
+# Network reference numbers the processor puts in refunds and charges. They are long
+# digit runs (an acquirer reference number is 23 digits, a Visa transaction id 15), so
+# the card-number scan would refuse nearly every refund event that carries one; they
+# are identifiers the networks assign, never card data. Exempt only by key *and* shape.
+_REFERENCE_SHAPES: dict[str, re.Pattern[str]] = {
+    "reference": re.compile(r"[0-9]{23}"),  # refund destination_details.card (ARN)
+    "acquirer_reference_number": re.compile(r"[0-9]{23}"),
+    "network_transaction_id": re.compile(r"[0-9]{15}"),
+}
+
+
+def without_network_references(document: object) -> object:
+    """``document`` with network reference numbers (by key and exact shape) removed,
+    for the card-data scan: a 23-digit ARN holds some Luhn-valid 13-19 digit window
+    almost always. Anything else, a card number in any other field, is still found."""
+    if isinstance(document, dict):
+        return {
+            key: without_network_references(value)
+            for key, value in document.items()
+            if not (
+                isinstance(value, str)
+                and (shape := _REFERENCE_SHAPES.get(str(key))) is not None
+                and shape.fullmatch(value)
+            )
+        }
+    if isinstance(document, list):
+        return [without_network_references(item) for item in document]
+    return document
 
 
 def _text(value: object) -> str | None:
