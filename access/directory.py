@@ -22,7 +22,7 @@ from access.principal import Principal
 from access.roles import Role
 from audit import AuditEvent, AuditLog
 from contracts import Clock, Settings, SystemClock
-from contracts.pci import contains_pan
+from contracts.pci import contains_pan, contains_secret_key
 from db import Database
 
 __all__ = ["IssuedToken", "TokenInfo", "UserDirectory", "UserInfo"]
@@ -95,12 +95,16 @@ def validate_username(username: str) -> str:
         )
     if contains_pan(username):  # it would be stored, shown and audited: never card data
         raise AccessError("a user name must not look like a card number: choose another")
+    if contains_secret_key(username):
+        raise AccessError("a user name must not contain a secret key: choose another")
     return username
 
 
 def validate_display_name(display_name: str | None) -> str | None:
     if display_name is not None and contains_pan(display_name):
         raise AccessError("a display name must not contain a card number")
+    if display_name is not None and contains_secret_key(display_name):
+        raise AccessError("a display name must not contain a secret key")
     return display_name
 
 
@@ -268,8 +272,10 @@ class UserDirectory:
         """Issue an API token for ``username``. The plaintext is returned once, never stored."""
         if not re.fullmatch(r"[A-Za-z0-9._\- ]{1,64}", name):
             raise AccessError("token names are 1-64 letters, digits, spaces and . _ -")
-        if contains_pan(name):
-            raise AccessError("a token name must not look like a card number: choose another")
+        if contains_pan(name) or contains_secret_key(name):
+            raise AccessError(
+                "a token name must not look like a card number or a secret key: choose another"
+            )
         token = new_token()
         with self.database.transaction() as session:
             user = self._get(session, username)

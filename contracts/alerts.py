@@ -41,7 +41,7 @@ class PciFindingRecord(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
     path: str
-    kind: Literal["card_number", "forbidden_field"]
+    kind: Literal["card_number", "forbidden_field", "secret_key"]
 
 
 class PciAlert(BaseModel):
@@ -78,6 +78,12 @@ class DeadLetter(BaseModel):
     payload: str | None  # the original bytes as text; None when they held card data
 
 
+_FINDING_KINDS: dict[str, Literal["card_number", "forbidden_field", "secret_key"]] = {
+    "card_number": "card_number",
+    "secret_key": "secret_key",
+}
+
+
 def pci_alert_for(exc: InvalidEvent, position: MessagePosition, now: datetime) -> PciAlert:
     """The alert for a refused event that carried card data (paths only, never values)."""
     return PciAlert(
@@ -85,7 +91,7 @@ def pci_alert_for(exc: InvalidEvent, position: MessagePosition, now: datetime) -
         findings=tuple(
             PciFindingRecord(
                 path=error.loc,
-                kind="card_number" if error.code == "card_number" else "forbidden_field",
+                kind=_FINDING_KINDS.get(error.code, "forbidden_field"),
             )
             for error in exc.errors
         ),

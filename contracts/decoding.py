@@ -17,8 +17,9 @@ from contracts.errors import FieldError, InvalidEvent
 from contracts.events import TransactionEvent
 from contracts.pci import (
     contains_pan,
+    contains_secret_key,
     is_forbidden_field_name,
-    raw_may_hold_card_number,
+    raw_may_hold_card_data,
     scan_document,
 )
 from contracts.policy import BoundaryPolicy
@@ -26,6 +27,11 @@ from contracts.policy import BoundaryPolicy
 __all__ = ["EventDecoder", "safe_transaction_id"]
 
 _SAFE_ID = re.compile(r"^[A-Za-z0-9_\-]{1,255}$")
+_FINDING_MESSAGES = {
+    "card_number": "card numbers are never accepted; send the payment-method token",
+    "forbidden_field": "card numbers, CVVs and expiry dates are never accepted; remove this field",
+    "secret_key": "secret keys are never accepted; remove it (and rotate the key)",
+}
 
 
 def _loc(parts: tuple[int | str, ...]) -> str:
@@ -43,7 +49,12 @@ def safe_transaction_id(document: object) -> str | None:
     if not isinstance(document, dict):
         return None
     value = document.get("transaction_id")
-    if isinstance(value, str) and _SAFE_ID.match(value) and not contains_pan(value):
+    if (
+        isinstance(value, str)
+        and _SAFE_ID.match(value)
+        and not contains_pan(value)
+        and not contains_secret_key(value)
+    ):
         return value
     return None
 
@@ -64,12 +75,17 @@ class EventDecoder:
                     "pci_violation",
                     (FieldError("$", "card_number", "the payload carries a card number"),),
                 ) from None
+            if contains_secret_key(text):
+                raise InvalidEvent(
+                    "pci_violation",
+                    (FieldError("$", "secret_key", "the payload carries a secret key"),),
+                ) from None
             raise InvalidEvent(
                 "invalid_json",
                 (FieldError("$", "invalid_json", "the payload is not valid UTF-8 JSON"),),
             ) from None
         raw_bytes = raw.encode() if isinstance(raw, str) else raw
-        if not raw_may_hold_card_number(raw_bytes) and isinstance(document, dict):
+        if not raw_may_hold_card_data(raw_bytes) and isinstance(document, dict):
             return self._validate_clean(document)
         return self.validate(document)
 
@@ -100,17 +116,7 @@ class EventDecoder:
         if findings:
             raise InvalidEvent(
                 "pci_violation",
-                tuple(
-                    FieldError(
-                        f.path,
-                        f.kind,
-                        "card numbers are never accepted; send the payment-method token"
-                        if f.kind == "card_number"
-                        else "card numbers, CVVs and expiry dates are never accepted; "
-                        "remove this field",
-                    )
-                    for f in findings
-                ),
+                tuple(FieldError(f.path, f.kind, _FINDING_MESSAGES[f.kind]) for f in findings),
                 transaction_id=safe_transaction_id(document),
             )
         if not isinstance(document, dict):

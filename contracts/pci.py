@@ -32,10 +32,11 @@ __all__ = [
     "PAN_MIN_DIGITS",
     "PciFinding",
     "contains_pan",
+    "contains_secret_key",
     "is_forbidden_field_name",
     "luhn_valid",
     "mask_card_data",
-    "raw_may_hold_card_number",
+    "raw_may_hold_card_data",
     "scan_document",
 ]
 
@@ -106,6 +107,22 @@ def contains_pan(text: str) -> bool:
     return False
 
 
+# A processor's secret or restricted API key, or a webhook signing secret. Not card
+# data, but never something a payment event, a label or a dispute may carry: refused
+# like a card number (a publishable ``pk_`` key is public and is not refused).
+_SECRET_VALUE = re.compile(r"(?:\b(?:sk|rk)_(?:live|test)_|\bwhsec_)[A-Za-z0-9]{8,}")
+_SECRET_VALUE_BYTES = re.compile(rb"(?:(?:sk|rk)_(?:live|test)_|whsec_)[A-Za-z0-9]{8}")
+
+
+def contains_secret_key(text: str) -> bool:
+    """Return True when ``text`` carries a secret API key or a webhook signing secret.
+
+    >>> contains_secret_key("pk_live_" + "a" * 24)
+    False
+    """
+    return "_" in text and _SECRET_VALUE.search(text) is not None
+
+
 _NOT_ALNUM = re.compile(r"[^a-z0-9]")
 
 
@@ -125,7 +142,7 @@ class PciFinding:
     """Where card data was found. Carries the path, never the value."""
 
     path: str
-    kind: Literal["card_number", "forbidden_field"]
+    kind: Literal["card_number", "forbidden_field", "secret_key"]
 
 
 def _join(path: str, part: str | int) -> str:
@@ -152,23 +169,29 @@ _CANDIDATE_BYTES = re.compile(rb"[0-9 \-]{13,}")
 _DIGIT_RUN_BYTES = re.compile(rb"\d(?:[ \-]?\d){12,}")
 
 
-def raw_may_hold_card_number(raw: bytes) -> bool:
-    """False when the raw JSON cannot hold a card number in any value.
+def raw_may_hold_card_data(raw: bytes) -> bool:
+    """False when the raw JSON cannot hold a card number or a secret key in any value.
 
-    Without a run of 13+ digits in the text, and without ``\\u`` escapes (which could
-    spell digits), no decoded value can contain one either.
+    Without a run of 13+ digits or a secret-key prefix in the text, and without ``\\u``
+    escapes (which could spell either), no decoded value can contain one either.
     """
-    if b"\\u" in raw:
+    if b"\\u" in raw or _SECRET_VALUE_BYTES.search(raw):
         return True
     return any(
         _DIGIT_RUN_BYTES.search(candidate.group()) for candidate in _CANDIDATE_BYTES.finditer(raw)
     )
 
 
+def _scan_text(value: str, path: str, findings: list[PciFinding]) -> None:
+    if len(value) >= PAN_MIN_DIGITS and contains_pan(value):
+        findings.append(PciFinding(path or "$", "card_number"))
+    elif contains_secret_key(value):
+        findings.append(PciFinding(path or "$", "secret_key"))
+
+
 def _scan(value: object, path: str, findings: list[PciFinding]) -> None:
     if isinstance(value, str):
-        if len(value) >= PAN_MIN_DIGITS and contains_pan(value):
-            findings.append(PciFinding(path or "$", "card_number"))
+        _scan_text(value, path, findings)
     elif isinstance(value, bool):
         return
     elif isinstance(value, int):
@@ -188,9 +211,11 @@ def _scan(value: object, path: str, findings: list[PciFinding]) -> None:
             elif len(key_text) >= PAN_MIN_DIGITS and contains_pan(key_text):
                 # A card number used as a key: report the parent, never the key itself.
                 findings.append(PciFinding(path or "$", "card_number"))
-            if isinstance(item, str):  # the common case: no recursion, no path string
-                if len(item) >= PAN_MIN_DIGITS and contains_pan(item):
-                    findings.append(PciFinding(_join(path, key_text), "card_number"))
+            elif contains_secret_key(key_text):
+                findings.append(PciFinding(path or "$", "secret_key"))
+            if isinstance(item, str):  # the common case: no recursion
+                if len(item) >= PAN_MIN_DIGITS or "_" in item:
+                    _scan_text(item, _join(path, key_text), findings)
             elif item is not None:
                 _scan(item, _join(path, key_text), findings)
     elif isinstance(value, Sequence) and not isinstance(value, bytes | bytearray):

@@ -9,7 +9,7 @@ from sqlalchemy.orm import Session
 from access import RequestContext
 from audit import AuditEvent, AuditLog
 from contracts import Clock
-from contracts.pci import contains_pan
+from contracts.pci import contains_pan, contains_secret_key
 from db import Database
 from review_queue.errors import InvalidInput
 from review_queue.models import CaseNote, ReviewCase
@@ -39,6 +39,8 @@ def check_text(field: str, text: str, *, required: bool, limit: int = MAX_NOTE_L
             field,
             "looks like it contains a card number; refer to cards by their last four digits",
         )
+    if contains_secret_key(text):
+        raise InvalidInput(field, "contains a secret key: remove it (and rotate the key)")
     return text
 
 

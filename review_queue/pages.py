@@ -19,7 +19,7 @@ from starlette.responses import RedirectResponse, Response
 
 from access import Principal, get_access, require
 from contracts.currency import ISO_4217_EXPONENTS
-from contracts.pci import contains_pan
+from contracts.pci import contains_pan, contains_secret_key
 from review_queue.deps import ReviewComponents, add_to_list, context, get_reviews
 from review_queue.errors import InvalidInput, ReviewError, ReviewForbidden
 from review_queue.lists import LIST_ENTITIES, LIST_KINDS
@@ -121,7 +121,8 @@ def _clean(value: str | None, limit: int = 64) -> str | None:
     if not value:
         return None
     value = value.strip()[:limit]
-    if not value or contains_pan(value):  # a filter is echoed into the page: no card numbers
+    # a filter is echoed into the page: no card numbers, no secret keys
+    if not value or contains_pan(value) or contains_secret_key(value):
         return None
     return value if all(ch.isalnum() or ch in "_.:-@" for ch in value) else None
 

@@ -24,7 +24,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from access import RequestContext
 from audit import AuditError, AuditEvent, AuditLog
 from contracts import Clock
-from contracts.pci import contains_pan
+from contracts.pci import contains_pan, contains_secret_key
 from db import Database
 from rules.errors import ListEntryNotFound, ListNameError, ListUnavailable
 from rules.lists_store import ListEntry, RedisListStore
@@ -66,6 +66,8 @@ def check_text(field: str, text: str, *, limit: int = MAX_REASON_LENGTH) -> str:
         raise ListNameError(
             f"{field} looks like it contains a card number; refer to cards by fingerprint"
         )
+    if contains_secret_key(text):
+        raise ListNameError(f"{field} contains a secret key: remove it (and rotate the key)")
     return text
 
 
@@ -163,6 +165,8 @@ class ListManager:
         owner = check_text("owner", owner or ctx.actor, limit=255)
         if contains_pan(value):
             raise ListNameError("the value looks like a card number: lists hold fingerprints")
+        if contains_secret_key(value):
+            raise ListNameError("the value contains a secret key: remove it (and rotate the key)")
         now = self.clock.now()
         if expires_at is not None and expires_at <= now:
             raise ListNameError("the expiry must be in the future")

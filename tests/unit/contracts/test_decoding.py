@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import secrets
+
 import orjson
 import pytest
 
@@ -115,3 +117,32 @@ def test_not_json(decoder: EventDecoder) -> None:
     with pytest.raises(InvalidEvent) as info:
         decoder.decode(b"\xff\xfe not json")
     assert info.value.reason == "invalid_json"
+
+
+def _secret_key(prefix: str = "sk_live_") -> str:
+    return prefix + secrets.token_hex(12)
+
+
+@pytest.mark.parametrize("prefix", ["sk_live_", "sk_test_", "rk_live_", "whsec_"])
+def test_a_secret_key_anywhere_is_refused_without_the_value(
+    decoder: EventDecoder, prefix: str
+) -> None:
+    key = _secret_key(prefix)
+    for document in (
+        event_dict(metadata={"note": f"key {key}"}),
+        event_dict(device_id=key),
+        event_dict(transaction_id=key),
+    ):
+        error = _reject(decoder, document)
+        assert error.reason == "pci_violation"
+        assert [e.code for e in error.errors] == ["secret_key"]
+        assert key not in str(error) and key[-8:] not in str(error)
+        assert error.transaction_id is None or key not in error.transaction_id
+    with pytest.raises(InvalidEvent) as info:
+        decoder.decode(b'{"transaction_id": "pi_x", "note": "' + key.encode() + b'"')
+    assert [e.code for e in info.value.errors] == ["secret_key"]
+
+
+def test_a_publishable_key_is_not_a_secret(decoder: EventDecoder) -> None:
+    event = decoder.decode(orjson.dumps(event_dict(metadata={"widget": "pk_live_" + "a1" * 12})))
+    assert event.metadata["widget"].startswith("pk_live_")
