@@ -7,12 +7,17 @@
 
 from __future__ import annotations
 
+import json
 from datetime import date, datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
-from riskstream.cli_support import fail, progress_printer
+from riskstream.cli_support import fail, progress_printer, settings_from_env
+
+if TYPE_CHECKING:
+    from bench.handbook import HandbookResult
 
 __all__ = ["bench_group", "register"]
 
@@ -56,7 +61,16 @@ def bench_group() -> None:
     show_default=True,
     help="prequential folds, one week apart (newest first)",
 )
-def handbook(data: Path, protocol: str, out: Path, train_start: datetime, folds: int) -> None:
+@click.option(
+    "--mlflow/--no-mlflow",
+    "track",
+    default=True,
+    show_default=True,
+    help="log the run (parameters, metrics, metrics.json, chart) in the MLflow store",
+)
+def handbook(
+    data: Path, protocol: str, out: Path, train_start: datetime, folds: int, track: bool
+) -> None:
     """Train and test on the Fraud Detection Handbook's dataset; print ours next to theirs."""
     from bench.handbook import HandbookError, run_handbook
 
@@ -79,6 +93,44 @@ def handbook(data: Path, protocol: str, out: Path, train_start: datetime, folds:
         f"{result.chart_path.name} to {out} in {result.seconds['total']:.1f} s "
         f"(features {result.seconds['features']:.1f} s)"
     )
+    if track:
+        _track_handbook(result, data, train_start.date(), folds)
+
+
+def _track_handbook(result: HandbookResult, data: Path, train_start: date, folds: int) -> None:
+    from training.tracking import Tracking, log_benchmark_run
+
+    payload = json.loads(result.metrics_path.read_text())
+    metrics = {
+        f"{metric}_{stat}": value
+        for metric, stats in result.summary.items()
+        for stat, value in stats.items()
+    }
+    for index, fold in enumerate(result.folds):
+        metrics.update(
+            {f"fold{index}_{k}": v for k, v in fold.items() if isinstance(v, int | float)}
+        )
+    params: dict[str, object] = {
+        "protocol": result.protocol,
+        "data": data.name,
+        "rows": payload["data"]["rows"],
+        "train_start": train_start.isoformat(),
+        "folds": folds,
+        "feature_set_version": payload["feature_set_version"],
+        "n_features": len(payload["features"]),
+        **{f"model.{k}": v for k, v in payload["model"].items()},
+    }
+    tracking = Tracking.from_settings(settings_from_env())
+    run_id = log_benchmark_run(
+        tracking,
+        experiment="riskstream-benchmarks",
+        run_name=f"handbook-{result.protocol}",
+        params=params,
+        metrics=metrics,
+        artifacts=(result.metrics_path, result.chart_path),
+        tags={"benchmark": "fraud-detection-handbook"},
+    )
+    click.echo(f"MLflow run {run_id} (experiment riskstream-benchmarks, {tracking.uri})")
 
 
 def register(main: click.Group) -> None:

@@ -16,8 +16,8 @@ from __future__ import annotations
 import math
 import os
 import tempfile
-from collections.abc import Callable, Mapping
-from dataclasses import asdict, dataclass
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -36,6 +36,7 @@ __all__ = [
     "Tracking",
     "clear_alias",
     "download_model",
+    "log_benchmark_run",
     "log_training_run",
     "registered_versions",
     "set_alias",
@@ -194,6 +195,31 @@ def log_training_run(
             info.model_uri, tracking.model_name, tags={VERSION_TAG: meta.version}
         )
     return TrackedRun(run.info.run_id, experiment_id, str(registered.version))
+
+
+def log_benchmark_run(
+    tracking: Tracking,
+    *,
+    experiment: str,
+    run_name: str,
+    params: Mapping[str, object],
+    metrics: Mapping[str, float],
+    artifacts: Sequence[Path] = (),
+    tags: Mapping[str, str] | None = None,
+) -> str:
+    """Log a benchmark run (no model is registered) in ``experiment``; returns its run id."""
+    mlflow = _mlflow(tracking)
+    client = mlflow.MlflowClient(tracking_uri=tracking.uri, registry_uri=tracking.uri)
+    experiment_id = _experiment_id(client, replace(tracking, experiment=experiment))
+    with mlflow.start_run(experiment_id=experiment_id, run_name=run_name) as run:
+        mlflow.log_params({k: str(v)[:6000] for k, v in params.items()})
+        mlflow.log_metrics({k: float(v) for k, v in metrics.items() if math.isfinite(v)})
+        if tags:
+            mlflow.set_tags(dict(tags))
+        for artifact in artifacts:
+            mlflow.log_artifact(str(artifact))
+    run_id: str = run.info.run_id
+    return run_id
 
 
 def registered_versions(tracking: Tracking) -> list[RegisteredVersion]:

@@ -5,7 +5,9 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import mlflow
 import pandas as pd
+import pytest
 from click.testing import CliRunner
 
 from riskstream.cli import main
@@ -21,7 +23,8 @@ def test_command_writes_predictions_metrics_and_chart(
     out = tmp_path / "out"
     args = ["bench", "handbook", "--data", str(data), "--out", str(out)]
     args += ["--protocol", "prequential", "--train-start", "2018-06-24", "--folds", "2"]
-    result = CliRunner().invoke(main, args)
+    env = {"RISKSTREAM_DATA_DIR": str(tmp_path / "data"), "RISKSTREAM_ENVIRONMENT": "test"}
+    result = CliRunner(env=env).invoke(main, args)
     assert result.exit_code == 0, result.output
     assert "riskstream LightGBM (ours)" in result.stdout
     assert "balanced bagging" in result.stdout  # the published prequential table
@@ -43,13 +46,25 @@ def test_command_writes_predictions_metrics_and_chart(
     assert "TX_FRAUD_SCENARIO" in metrics["data"]["never_used"]
     assert (out / "comparison.png").stat().st_size > 0
 
+    # The run is in the MLflow store with its metrics and files.
+    client = mlflow.MlflowClient(tracking_uri=f"sqlite:///{tmp_path / 'data' / 'mlflow.db'}")
+    experiment = client.get_experiment_by_name("riskstream-benchmarks")
+    assert experiment is not None
+    (run,) = client.search_runs([experiment.experiment_id])
+    assert run.info.run_id in result.stdout
+    assert run.data.params["protocol"] == "prequential" and run.data.params["folds"] == "2"
+    mean_ap = metrics["summary"]["average_precision"]["mean"]
+    assert run.data.metrics["average_precision_mean"] == pytest.approx(mean_ap)
+    logged = {a.path for a in client.list_artifacts(run.info.run_id)}
+    assert logged == {"metrics.json", "comparison.png"}
+
 
 def test_standard_split_and_a_clear_error_outside_the_data(
     tmp_path: Path, make_handbook: HandbookFactory
 ) -> None:
     data = tmp_path / "transactions.csv"
     make_handbook().to_csv(data, index=False)
-    base = ["bench", "handbook", "--data", str(data), "--protocol", "standard"]
+    base = ["bench", "handbook", "--data", str(data), "--protocol", "standard", "--no-mlflow"]
     ok = CliRunner().invoke(
         main, [*base, "--out", str(tmp_path / "a"), "--train-start", "2018-07-01"]
     )
