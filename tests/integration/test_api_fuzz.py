@@ -317,7 +317,8 @@ def test_signed_webhook_bodies_never_cause_a_server_error(full_app: Any) -> None
     with contextlib.suppress(AssertionError):  # collected in failures, reported below
         run()
     assert not failures, "\n".join(failures)
-    # every well-formed event reached the dispute store (200), and so did more than
-    # the explicit ones' share of what was generated
+    # Every well-formed event reached the dispute store (200). How many generated bodies
+    # also do depends on what the generator draws (from 0 to 4 of 150 seen in CI), so
+    # that is not asserted: the point of the generated ones is that none gets a 500.
     assert statuses[: len(_WELL_FORMED)] == [200] * len(_WELL_FORMED), statuses
-    assert statuses.count(200) > len(_WELL_FORMED), statuses
+    assert len(statuses) > len(_WELL_FORMED) * 10, len(statuses)
