@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import uuid
 from collections.abc import Awaitable, Sequence
 from typing import Any
 
@@ -17,8 +18,8 @@ import orjson
 from pydantic import ValidationError
 
 from contracts import Clock, ErrorDetail, LabelEvent, MessagePosition, Settings
-from contracts.alerts import DeadLetter
-from contracts.pci import scan_document
+from contracts.alerts import DeadLetter, PciAlert, PciFindingRecord
+from contracts.pci import PciFinding, scan_document
 from features import FeatureStoreError, RedisFeatureStore
 from pipeline.processor import RawMessage, Send
 
@@ -44,6 +45,7 @@ class LabelProcessor:
         self._clock = clock
         self._send = send
         self._dlq_topic = settings.topic("transactions.dlq")
+        self._pci_topic = settings.topic("alerts.pci")
         self._retry = (retry_initial_s, retry_max_s)
 
     async def process(self, messages: Sequence[RawMessage]) -> int:
@@ -54,30 +56,55 @@ class LabelProcessor:
             label = self._decode(message)
             if isinstance(label, LabelEvent):
                 labels.append(label)
-            else:
-                pending.append(
-                    await self._send(self._dlq_topic, None, label.model_dump_json().encode())
+                continue
+            letter, findings = label
+            if findings:  # card data or a secret: an alert (paths only), no payload kept
+                alert = PciAlert(
+                    alert_id=uuid.uuid4().hex,
+                    findings=tuple(PciFindingRecord(path=f.path, kind=f.kind) for f in findings),
+                    transaction_id=None,
+                    position=letter.position,
+                    detected_at=letter.received_at,
                 )
+                pending.append(
+                    await self._send(self._pci_topic, None, alert.model_dump_json().encode())
+                )
+            pending.append(
+                await self._send(self._dlq_topic, None, letter.model_dump_json().encode())
+            )
         applied = await self._apply(labels) if labels else 0
         await asyncio.gather(*pending)
         return applied
 
-    def _decode(self, message: RawMessage) -> LabelEvent | DeadLetter:
+    def _decode(self, message: RawMessage) -> LabelEvent | tuple[DeadLetter, list[PciFinding]]:
         position = MessagePosition(
             source="stream", topic=message.topic, partition=message.partition, offset=message.offset
         )
         raw = message.value or b""
         try:
             document: Any = orjson.loads(raw)
-            if scan_document(document):
-                return self._letter("pci_violation", "card data in a label", position, None)
-            return LabelEvent.model_validate(document)
         except orjson.JSONDecodeError:
-            return self._letter("invalid_json", "not a JSON label", position, raw)
+            findings = scan_document(raw.decode("utf-8", "replace"))
+            if findings:  # never keep a broken payload that carries card data
+                return self._refused(findings, position)
+            return self._letter("invalid_json", "not a JSON label", position, raw), []
+        findings = scan_document(document)
+        if findings:
+            return self._refused(findings, position)
+        try:
+            return LabelEvent.model_validate(document)
         except ValidationError as exc:
             first = exc.errors(include_input=False, include_url=False)[0]
             where = ".".join(str(p) for p in first["loc"]) or "$"
-            return self._letter("schema", f"{where}: {first['msg']}", position, raw)
+            return self._letter("schema", f"{where}: {first['msg']}", position, raw), []
+
+    def _refused(
+        self, findings: list[PciFinding], position: MessagePosition
+    ) -> tuple[DeadLetter, list[PciFinding]]:
+        where = ", ".join(f"{f.path} ({f.kind})" for f in findings)
+        return self._letter("pci_violation", f"card data in a label: {where}", position, None), (
+            findings
+        )
 
     def _letter(
         self, reason: Any, message: str, position: MessagePosition, payload: bytes | None

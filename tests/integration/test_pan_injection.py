@@ -362,6 +362,9 @@ async def test_the_stream_refuses_card_numbers_in_events_and_labels(env: Env) ->
         for path in LABEL_PATHS
         for fmt in FORMATS
     ]
+    # broken JSON carrying a card number or a secret: refused as card data, not kept
+    labels += [(None, b'{"transaction_id": "pi_1", "note": "' + v.encode() + b'"')
+               for v in (PANS["16"], SECRET)]  # fmt: skip
     await produce(settings, settings.topic("transactions"), transactions)
     await produce(settings, settings.topic("labels"), labels)
     transactions_topic, labels_topic = settings.topic("transactions"), settings.topic("labels")
@@ -384,7 +387,10 @@ async def test_the_stream_refuses_card_numbers_in_events_and_labels(env: Env) ->
         alerts = await read_topic(
             settings,
             settings.topic("alerts.pci"),
-            until=lambda r: sum(a["position"]["source"] == "stream" for a in r) >= card_events,
+            until=lambda r: (
+                sum(a["position"]["topic"] == transactions_topic for a in r) >= card_events
+                and sum(a["position"]["topic"] == labels_topic for a in r) >= len(labels)
+            ),
         )
         decisions = await read_topic(
             settings,
@@ -395,8 +401,10 @@ async def test_the_stream_refuses_card_numbers_in_events_and_labels(env: Env) ->
     refused = card_letters(letters, transactions_topic)
     assert len(refused) == card_events
     assert all(r["payload"] is None for r in refused)
-    stream_alerts = [a for a in alerts if a["position"]["source"] == "stream"]
-    assert len(stream_alerts) == card_events
+    assert sum(a["position"]["topic"] == transactions_topic for a in alerts) == card_events
+    label_alerts = [a for a in alerts if a["position"]["topic"] == labels_topic]
+    assert len(label_alerts) == len(labels)
+    assert all(a["findings"] and a["transaction_id"] is None for a in label_alerts)
     refused_labels = card_letters(letters, labels_topic)
     assert len(refused_labels) == len(labels)
     assert all(r["payload"] is None for r in refused_labels)
