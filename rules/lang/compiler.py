@@ -41,7 +41,7 @@ from rules.lang.nodes import (
 )
 from rules.lang.symbols import BOOL, NUMBER, STRING
 
-__all__ = ["CompiledExpr", "compile_expression", "list_keys"]
+__all__ = ["CompiledExpr", "ListKeys", "compile_expression", "compile_list_keys", "list_keys"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -84,16 +84,32 @@ def compile_expression(condition: CheckedExpr) -> CompiledExpr:
 def list_keys(conditions: Sequence[CheckedExpr], batch: ColumnBatch) -> dict[str, StrArray]:
     """For each managed list the conditions consult, the distinct non-null values this batch
     will look up: what a caller prefetches before evaluating (pure; no I/O)."""
-    keys: dict[str, list[StrArray]] = {}
-    env = _Env(batch.size, batch, None)
+    return compile_list_keys(conditions)(batch)
+
+
+ListKeys = Callable[[ColumnBatch], dict[str, StrArray]]
+
+
+def compile_list_keys(conditions: Sequence[CheckedExpr]) -> ListKeys:
+    """:func:`list_keys` with the conditions walked and compiled once (a rule set holds
+    it, so a batch pays only for reading its columns)."""
+    lookups: list[tuple[str, _Str]] = []
     for condition in conditions:
         for node in _in_list_calls(condition.root):
             name, arg = node.args
             if not (isinstance(name, Literal) and isinstance(name.value, str)):
                 continue  # pragma: no cover - the checker requires a literal
-            values, null = _str(arg)(env)
-            keys.setdefault(name.value, []).append(values[~null])
-    return {name: np.unique(np.concatenate(parts)) for name, parts in keys.items()}
+            lookups.append((name.value, _str(arg)))
+
+    def keys_of(batch: ColumnBatch) -> dict[str, StrArray]:
+        env = _Env(batch.size, batch, None)
+        keys: dict[str, list[StrArray]] = {}
+        for name, values_of in lookups:
+            values, null = values_of(env)
+            keys.setdefault(name, []).append(values[~null])
+        return {name: np.unique(np.concatenate(parts)) for name, parts in keys.items()}
+
+    return keys_of
 
 
 def _in_list_calls(root: Expr) -> list[Call]:

@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from contracts import Action
 from rules.lang.batch import BoolArray, ColumnBatch, StrArray
 from rules.lang.checker import CheckedExpr
-from rules.lang.compiler import CompiledExpr, compile_expression, list_keys
+from rules.lang.compiler import CompiledExpr, ListKeys, compile_expression, compile_list_keys
 from rules.lang.errors import RuleFileError
 from rules.lang.lists import ListLookup, ListMembership, required_lists
 from rules.lang.unparse import unparse
@@ -71,6 +71,7 @@ class RuleSet:
     rules: tuple[Rule, ...]
     content_hash: str = field(init=False)
     _compiled: tuple[CompiledExpr, ...] = field(init=False, repr=False, compare=False)
+    _list_keys: ListKeys = field(init=False, repr=False, compare=False)
 
     def __init__(self, version: str, rules: Iterable[Rule]) -> None:
         ordered = tuple(sorted(rules, key=lambda rule: -rule.priority))
@@ -93,6 +94,9 @@ class RuleSet:
         object.__setattr__(
             self, "_compiled", tuple(compile_expression(rule.condition) for rule in ordered)
         )
+        object.__setattr__(
+            self, "_list_keys", compile_list_keys([rule.condition for rule in ordered])
+        )
 
     def __len__(self) -> int:
         return len(self.rules)
@@ -110,7 +114,7 @@ class RuleSet:
 
     def list_keys(self, batch: ColumnBatch) -> dict[str, StrArray]:
         """Per managed list, the distinct values this batch will look up (to prefetch)."""
-        return list_keys([rule.condition for rule in self.rules], batch)
+        return self._list_keys(batch)
 
     def evaluate(
         self, batch: ColumnBatch, lists: ListMembership | None = None
