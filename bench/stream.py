@@ -58,6 +58,11 @@ class StreamBench:
     p99_ms: float
     p999_ms: float
     stage_us: dict[str, float] = field(default_factory=dict)
+    # the same rate through the no-work loops: the latency floor of framework + broker
+    ceiling_p50_ms: float | None = None
+    ceiling_p99_ms: float | None = None
+    bare_p50_ms: float | None = None
+    bare_p99_ms: float | None = None
 
     @property
     def ratios(self) -> dict[str, float]:
@@ -207,10 +212,12 @@ async def _latency(
     rate: float,
     seconds: float,
     log_dir: Path,
+    command: Sequence[str] = (sys.executable, "-m", "riskstream.cli", "worker"),
 ) -> list[float]:
+    """Event produced → decision read, per event, sending at ``rate`` through ``command``."""
     settings = _fresh(settings, "latency")
     await ensure_topics(bootstrap(settings), topic_specs(settings))
-    procs = _Processes([[sys.executable, "-m", "riskstream.cli", "worker"]], settings, log_dir)
+    procs = _Processes([list(command)], settings, log_dir)
     sent: dict[str, float] = {}
     try:
         async with _Output(settings) as out:
@@ -311,6 +318,15 @@ async def run_stream_bench(
     progress(f"latency at {rate:,.0f} events/s for {latency_seconds:g}s")
     latencies = await _latency(settings, payloads, rate, latency_seconds, log_dir)
     p50, p99, p999 = np.percentile(latencies, [50, 99, 99.9])
+    floors: dict[str, tuple[float, float]] = {}
+    for name in ("faust", "bare"):
+        progress(f"latency floor: the {name} no-work loop at {rate:,.0f} events/s")
+        floor = await _latency(
+            settings, payloads, rate, latency_seconds, log_dir,
+            command=(sys.executable, "-m", "bench.passthrough", name),
+        )  # fmt: skip
+        f50, f99 = np.percentile(floor, [50, 99])
+        floors[name] = (round(float(f50), 2), round(float(f99), 2))
     return StreamBench(
         events=events,
         decisions_per_s=round(ours, 1),
@@ -323,6 +339,10 @@ async def run_stream_bench(
         p99_ms=round(float(p99), 2),
         p999_ms=round(float(p999), 2),
         stage_us=stages,
+        ceiling_p50_ms=floors["faust"][0],
+        ceiling_p99_ms=floors["faust"][1],
+        bare_p50_ms=floors["bare"][0],
+        bare_p99_ms=floors["bare"][1],
     )
 
 
@@ -345,7 +365,17 @@ def plot_stream_bench(result: StreamBench, path: Path) -> None:
     left.set_ylabel("events per second")
     left.set_title("Throughput (one run, same events)")
     left.tick_params(axis="x", rotation=20)
-    middle.bar(["p50", "p99", "p99.9"], [result.p50_ms, result.p99_ms, result.p999_ms])
+    groups = [("ours", result.p50_ms, result.p99_ms, "#2a6")]
+    if result.ceiling_p50_ms is not None and result.ceiling_p99_ms is not None:
+        groups.append(("Faust no-op", result.ceiling_p50_ms, result.ceiling_p99_ms, "#58c"))
+    if result.bare_p50_ms is not None and result.bare_p99_ms is not None:
+        groups.append(("aiokafka no-op", result.bare_p50_ms, result.bare_p99_ms, "#36a"))
+    width = 0.8 / len(groups)
+    for index, (label, p50, p99, color) in enumerate(groups):
+        offset = (index - (len(groups) - 1) / 2) * width
+        middle.bar([x + offset for x in (0, 1)], [p50, p99], width, label=label, color=color)
+    middle.set_xticks([0, 1], ["p50", "p99"])
+    middle.legend()
     middle.set_ylabel("ms")
     middle.set_title(f"End-to-end latency at {result.latency_rate_per_s:,.0f}/s")
     stages = result.stage_us

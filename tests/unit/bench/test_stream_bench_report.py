@@ -1,0 +1,42 @@
+"""The stream benchmark's result: the documented JSON keys, the ratios and the chart."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from bench.stream import StreamBench, plot_stream_bench
+
+
+def _result(**overrides: object) -> StreamBench:
+    values: dict[str, object] = {
+        "events": 20_000, "decisions_per_s": 1_800.0, "two_workers_per_s": 2_000.0,
+        "naive_decisions_per_s": 540.0, "ceiling_per_s": 9_000.0, "bare_aiokafka_per_s": 18_000.0,
+        "latency_rate_per_s": 900.0, "p50_ms": 150.0, "p99_ms": 270.0, "p999_ms": 300.0,
+        "stage_us": {"decode": 30.0, "features": 200.0},
+        "ceiling_p50_ms": 58.0, "ceiling_p99_ms": 104.0, "bare_p50_ms": 23.0, "bare_p99_ms": 160.0,
+    }  # fmt: skip
+    values.update(overrides)
+    return StreamBench(**values)  # type: ignore[arg-type]
+
+
+def test_the_json_has_the_documented_keys_and_ratios() -> None:
+    document = _result().as_dict()
+    assert {
+        "decisions_per_s", "naive_decisions_per_s", "ceiling_per_s", "bare_aiokafka_per_s",
+        "p50_ms", "p99_ms", "p999_ms", "ceiling_p50_ms", "bare_p50_ms",
+    } <= set(document)  # fmt: skip
+    assert document["ours_vs_ceiling"] == pytest.approx(0.2)
+    assert document["ours_vs_naive"] == pytest.approx(3.333, abs=1e-3)
+    assert document["two_vs_one_worker"] == pytest.approx(1.111, abs=1e-3)
+    assert document["framework_vs_bare_aiokafka"] == pytest.approx(0.5)
+
+
+@pytest.mark.parametrize("floors", [True, False])
+def test_the_chart_is_written_with_or_without_latency_floors(tmp_path: Path, floors: bool) -> None:
+    result = _result() if floors else _result(ceiling_p50_ms=None, ceiling_p99_ms=None,
+                                              bare_p50_ms=None, bare_p99_ms=None)  # fmt: skip
+    chart = tmp_path / "stream.png"
+    plot_stream_bench(result, chart)
+    assert chart.read_bytes().startswith(b"\x89PNG")
