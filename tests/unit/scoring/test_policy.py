@@ -87,3 +87,19 @@ def test_outcomes(policy: Policy) -> None:
     assert outcomes[4].deciding is not None and outcomes[4].deciding.rule_id == "allow_vip"
     # a null score (no model) never fires a score band
     assert "risky" not in {h.rule_id for h in outcomes[3].hits}
+
+
+def test_batch_converts_only_the_symbols_the_rules_read() -> None:
+    symbols = {**SYMBOLS, "unused_feature": "number", "unused_text": "string"}
+    policy = Policy(load_ruleset(RULES, symbol_table(symbols)), symbols)
+    columns = {
+        "amount": np.array([2000.0]),
+        "score": np.array([0.1]),
+        "card_fingerprint": np.array(["fpA"], dtype=object),
+        "unused_feature": np.array([1.0]),
+        "unused_text": np.array(["x"], dtype=object),
+    }
+    batch = policy.batch(columns, 1)
+    assert set(batch.columns) == {"amount", "score", "card_fingerprint"}
+    outcome = policy.decide(batch, InMemoryLists({"allowed_cards": set()}))[0]
+    assert outcome.action == "review"
