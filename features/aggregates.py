@@ -151,7 +151,10 @@ def finalize(
                 and w.lag_ms == spec.delay_seconds * 1000
             )
             agg = aggregates.bucketed[spec.entity]
-            features[spec.name] = _divide(agg.fraud[:, index], agg.count[:, index])
+            if spec.measure == "lagged_count":
+                features[spec.name] = agg.count[:, index].copy()
+            else:
+                features[spec.name] = _divide(agg.fraud[:, index], agg.count[:, index])
     return features
 
 

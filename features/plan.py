@@ -182,9 +182,9 @@ def _bucket_plan(
     for ms in sorted({v.seconds * 1000 for v in counted}):
         sums = any(v.seconds * 1000 == ms and v.measure != "count" for v in counted)
         windows.append(BucketWindow(ms, bucket_width(ms), 0, False, sums))
-    for share in shares:
-        ms = share.seconds * 1000
-        windows.append(BucketWindow(ms, bucket_width(ms), share.delay_seconds * 1000, True, False))
+    # a share and a lagged count over the same window and delay read one state
+    for ms, lag in dict.fromkeys((s.seconds * 1000, s.delay_seconds * 1000) for s in shares):
+        windows.append(BucketWindow(ms, bucket_width(ms), lag, True, False))
     widths = sorted({w.width_ms for w in windows})
     retention = []
     for width in widths:

@@ -61,6 +61,11 @@ def _describe(spec: Spec) -> str:
     if isinstance(spec, FirstSeen):
         what = spec.of.replace("_", " ")
         return f"first time in its longest window this {spec.entity} is seen with this {what}"
+    if spec.measure == "lagged_count":
+        return (
+            f"number of this {spec.entity}'s transactions over {spec.window} ending "
+            f"{spec.delay} ago (what its fraud share over that window counts from)"
+        )
     return (
         f"share of this {spec.entity}'s transactions labelled fraud, over {spec.window} "
         f"ending {spec.delay} ago, from labels known at the time"

@@ -186,22 +186,33 @@ class FraudShare:
     Counts transactions with event time in ``(t - delay - window, t - delay]`` and,
     among them, those whose fraud label was known (processed) before this event.
     Never uses a label from the future.
+
+    ``measure="share"`` (the default) is the fraud count over the transaction count;
+    ``measure="lagged_count"`` is the transaction count alone — how much history the
+    share stands on (one fraud in one payment or in fifty). Both read the same state.
     """
 
     entity: Literal["merchant", "bin"]
     window: Window
     delay: Window = "7d"
+    measure: Literal["share", "lagged_count"] = "share"
     seconds: int = field(init=False, compare=False, repr=False)
     delay_seconds: int = field(init=False, compare=False, repr=False)
 
     def __post_init__(self) -> None:
         if self.entity not in ("merchant", "bin"):
             raise FeatureSpecError("fraud share is kept per merchant or per BIN")
+        if self.measure not in ("share", "lagged_count"):
+            raise FeatureSpecError(
+                f"fraud share measure {self.measure!r} is not one of share, lagged_count"
+            )
         object.__setattr__(self, "seconds", parse_window(self.window))
         object.__setattr__(self, "delay_seconds", parse_window(self.delay))
 
     @property
     def name(self) -> str:
+        if self.measure == "lagged_count":
+            return f"{self.entity}_lagged_count_{self.window}"
         return f"{self.entity}_fraud_share_{self.window}"
 
     @property

@@ -8,11 +8,24 @@ from typing import Any
 import numpy as np
 from hypothesis import strategies as st
 
+from features import FeatureRegistry, FraudShare, default_registry
 from features.columns import TABLE_COLUMNS
 from features.reference import LabelRecord
 
 T0 = 1_780_000_000_000  # event time of the first transaction, epoch ms
 STEPS_MS = [0, 1, 1_000, 45_000, 300_000, 3_600_000, 6 * 3_600_000, 2 * 86_400_000]
+
+
+def wide_registry() -> FeatureRegistry:
+    """The default features plus the measures only other feature sets use (lagged counts)."""
+    return FeatureRegistry(
+        [
+            *default_registry().specs,
+            FraudShare("merchant", "1d", measure="lagged_count"),
+            FraudShare("merchant", "7d", measure="lagged_count"),
+            FraudShare("bin", "30d", measure="lagged_count"),
+        ]
+    )
 
 
 @dataclass(frozen=True)

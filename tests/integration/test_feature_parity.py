@@ -14,13 +14,13 @@ from hypothesis import strategies as st
 from redis.asyncio import Redis
 
 from contracts import LabelEvent
-from features import OfflineFeatures, RatesTable, RedisFeatureStore, default_registry
+from features import OfflineFeatures, RatesTable, RedisFeatureStore
 from riskstream.stack import EmbeddedStack
-from tests.feature_streams import Stream, first_occurrences, same, streams
+from tests.feature_streams import Stream, first_occurrences, same, streams, wide_registry
 
 pytestmark = pytest.mark.integration
 
-REGISTRY = default_registry()
+REGISTRY = wide_registry()
 RATES = RatesTable.from_mapping()
 
 

@@ -5,10 +5,10 @@ from __future__ import annotations
 import pandas as pd
 from hypothesis import HealthCheck, given, settings
 
-from features import OfflineFeatures, RatesTable, default_registry
-from tests.feature_streams import Stream, same, streams
+from features import OfflineFeatures, RatesTable
+from tests.feature_streams import Stream, same, streams, wide_registry
 
-REGISTRY = default_registry()
+REGISTRY = wide_registry()
 OFFLINE = OfflineFeatures(REGISTRY, RatesTable.from_mapping())
 
 
