@@ -120,6 +120,16 @@ def test_in_memory_lists() -> None:
     assert repr(lists) == "InMemoryLists({blocked: 2, empty: 0})"
 
 
+@pytest.mark.parametrize("size", [0, 1, 31, 32, 33, 500])
+def test_in_memory_lists_answer_the_same_for_small_and_large_batches(size: int) -> None:
+    """Small batches use set look-ups, large ones np.isin: the answers agree."""
+    members = [f"fp{i}" for i in range(0, 90, 3)]
+    values = np.array([f"fp{i % 100}" for i in range(size)], dtype=STRING_DTYPE)
+    found = InMemoryLists({"blocked": members}).contains("blocked", values)
+    assert found.dtype == np.bool_ and found.shape == (size,)
+    assert found.tolist() == [str(v) in set(members) for v in values]
+
+
 class _WrongShape:
     def contains(self, list_name: str, values: StrArray) -> BoolArray:
         return np.zeros(len(values) + 1, dtype=np.bool_)
