@@ -25,6 +25,7 @@ from contracts import TransactionEvent
 __all__ = [
     "TABLE_COLUMNS",
     "Columns",
+    "columns_to_table",
     "FloatArray",
     "ObjectArray",
     "events_to_columns",
@@ -114,7 +115,11 @@ def events_to_columns(events: Sequence[TransactionEvent]) -> dict[str, Any]:
 
 def events_to_table(events: Sequence[TransactionEvent]) -> pd.DataFrame:
     """A transaction table (event_time as UTC timestamps) from events."""
-    columns = events_to_columns(events)
+    return columns_to_table(events_to_columns(events))
+
+
+def columns_to_table(columns: Columns) -> pd.DataFrame:
+    """A transaction table from columns (event_time: epoch ms → UTC timestamps)."""
     frame = pd.DataFrame({name: columns[name] for name in TABLE_COLUMNS})
     frame["event_time"] = pd.to_datetime(frame["event_time"], unit="ms", utc=True)
     return frame

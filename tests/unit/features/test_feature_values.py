@@ -12,7 +12,8 @@ import math
 import pandas as pd
 import pytest
 
-from features import OfflineFeatures, RatesTable, default_registry
+from features import FeatureRegistry, FraudShare, OfflineFeatures, RatesTable, default_registry
+from features.columns import columns_to_table
 from tests.feature_streams import T0, to_columns
 
 MINUTE = 60_000
@@ -42,8 +43,7 @@ def features() -> pd.DataFrame:
         }
         for i, (offset, amount, country, merchant) in enumerate(PAYMENTS)
     ]
-    table = pd.DataFrame(to_columns(rows))
-    table["event_time"] = pd.to_datetime(table["event_time"], unit="ms", utc=True)
+    table = columns_to_table(to_columns(rows))
     return OfflineFeatures(default_registry(), RatesTable.from_mapping()).compute(table)
 
 
@@ -81,3 +81,47 @@ def test_the_first_payment_has_counts_but_no_averages(features: pd.DataFrame) ->
     assert math.isnan(first["card_amount_mean_30d"])
     assert math.isnan(first["card_amount_zscore_30d"])
     assert math.isnan(first["card_seconds_since_last"])
+
+
+def test_lagged_count_is_the_fraud_share_denominator() -> None:
+    """Three payments on day 0 (one fraud, reported on day 1), one on day 3, then the
+    scored payment on day 7.25: its 1-day window ending 7 days earlier is
+    (day -0.75, day 0.25], which holds the three day-0 payments."""
+    day = 86_400_000
+    times = [T0, T0 + 1, T0 + 2, T0 + 3 * day, T0 + 7 * day + day // 4]
+    rows = [
+        {
+            "transaction_id": f"pi_{i}",
+            "event_time": t,
+            "merchant_id": "acct_m",
+            "amount": 100.0,
+            "currency": "USD",
+            "card_fingerprint": f"fp{i}",
+            "card_bin": "424242",
+        }
+        for i, t in enumerate(times)
+    ]
+    table = columns_to_table(to_columns(rows))
+    labels = pd.DataFrame(
+        {
+            "transaction_id": ["pi_1"],
+            "is_fraud": [True],
+            "merchant_id": ["acct_m"],
+            "card_bin": ["424242"],
+            "event_time": pd.to_datetime([T0 + 1], unit="ms", utc=True),
+            "reported_at": pd.to_datetime([T0 + day], unit="ms", utc=True),
+        }
+    )
+    registry = FeatureRegistry(
+        [
+            FraudShare("merchant", "1d"),
+            FraudShare("merchant", "1d", measure="lagged_count"),
+            FraudShare("merchant", "7d", measure="lagged_count"),
+        ]
+    )
+    features = OfflineFeatures(registry, RatesTable.from_mapping()).compute(table, labels)
+    last = features.iloc[-1]
+    assert last["merchant_lagged_count_1d"] == 3
+    assert last["merchant_fraud_share_1d"] == 1 / 3
+    assert last["merchant_lagged_count_7d"] == 3  # (day -6.75, day 0.25]
+    assert features["merchant_lagged_count_1d"].iloc[3] == 0  # day 3: nothing 7 days back

@@ -6,16 +6,11 @@ import pandas as pd
 from hypothesis import HealthCheck, given, settings
 
 from features import OfflineFeatures, RatesTable
+from features.columns import columns_to_table
 from tests.feature_streams import Stream, same, streams, wide_registry
 
 REGISTRY = wide_registry()
 OFFLINE = OfflineFeatures(REGISTRY, RatesTable.from_mapping())
-
-
-def _table(stream: Stream) -> pd.DataFrame:
-    frame = pd.DataFrame({name: list(values) for name, values in stream.columns.items()})
-    frame["event_time"] = pd.to_datetime(frame["event_time"], unit="ms", utc=True)
-    return frame
 
 
 def _labels(stream: Stream) -> pd.DataFrame:
@@ -38,7 +33,7 @@ def _labels(stream: Stream) -> pd.DataFrame:
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(stream=streams(out_of_order=False, redeliveries=False))
 def test_vectorised_equals_reference(stream: Stream) -> None:
-    table = _table(stream)
+    table = columns_to_table(stream.columns)
     labels = _labels(stream)
     fast = OFFLINE.compute(table, labels)
     # The reference sees the same arrival order the vectorised path assumes: time order,
