@@ -11,7 +11,10 @@ events (fresh topics and Redis namespace per variant):
 
 Throughput is measured in steady state: the processes start and join their group, a
 warm-up batch goes through, then a burst of events is produced and the rate is the
-decisions read per second between the first and the last. Latency is event sent →
+decisions read per second between the first and the last. Over the burst, the CPU time
+of the processes under test, Redis, the broker (when it is the embedded one), the
+benchmark's own producer and reader and the whole machine is read (bench/cpu.py): where
+the two cores go, per 1,000 events. Latency is event sent →
 decision read, at a steady rate below the measured throughput. The time per stage
 comes from the scoring core's own timers, run in-process on the same events.
 """
@@ -32,7 +35,9 @@ from typing import Any
 import numpy as np
 import orjson
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
+from redis.asyncio import Redis
 
+from bench.cpu import CpuMeter, cpu_per_event
 from contracts import BoundaryPolicy, EventDecoder, Settings, SystemClock, topic_specs
 from pipeline.admin import ensure_topics
 from pipeline.processor import BatchProcessor, RawMessage
@@ -63,6 +68,8 @@ class StreamBench:
     ceiling_p99_ms: float | None = None
     bare_p50_ms: float | None = None
     bare_p99_ms: float | None = None
+    # variant -> CPU ms per 1,000 events by component, and the machine's busy cores
+    cpu_ms_per_1000: dict[str, dict[str, float]] = field(default_factory=dict)
 
     @property
     def ratios(self) -> dict[str, float]:
@@ -111,6 +118,10 @@ class _Processes:
                 )
             )
             log.close()
+
+    @property
+    def pids(self) -> list[int]:
+        return [proc.pid for proc in self._procs]
 
     def stop(self) -> None:
         for proc in self._procs:
@@ -187,23 +198,32 @@ async def _throughput(
     commands: Sequence[list[str]],
     payloads: Sequence[tuple[bytes, bytes]],
     log_dir: Path,
+    broker_pid: int | None,
     warmup: int = 200,
-) -> float:
+) -> tuple[float, dict[str, float]]:
+    """Decisions per second in steady state, and CPU ms per 1,000 events over the burst."""
     settings = _fresh(settings, label)
     await ensure_topics(bootstrap(settings), topic_specs(settings))
     procs = _Processes(commands, settings, log_dir)
+    redis = Redis.from_url(str(settings.redis_url))
+    groups = {"worker": procs.pids, **({"broker": [broker_pid]} if broker_pid else {})}
+    meter = CpuMeter(redis, groups)
     try:
         async with _Output(settings) as out:
             await _produce(settings, payloads[:warmup])
             await out.until(warmup, timeout_s=180)
             await asyncio.sleep(2 * settings.broker_session_timeout_s)  # let the group settle
             first_index = len(out.arrivals)
+            before = await meter.read()
             await _produce(settings, payloads[warmup:])
             await out.until(len(payloads), timeout_s=900)
+            after = await meter.read()
             arrivals = out.arrivals[first_index:]
     finally:
         procs.stop()
-    return (len(arrivals) - 1) / max(arrivals[-1] - arrivals[0], 1e-9)
+        await redis.aclose()
+    rate = (len(arrivals) - 1) / max(arrivals[-1] - arrivals[0], 1e-9)
+    return rate, cpu_per_event(before, after, len(payloads) - warmup)
 
 
 async def _latency(
@@ -286,33 +306,41 @@ async def run_stream_bench(
     latency_seconds: float = 15.0,
     seed: int = 11,
     log_dir: Path,
+    broker_pid: int | None = None,
     progress: Progress = lambda _: None,
 ) -> StreamBench:
     """Run every variant; ``settings`` must point at a running stack and a data dir
-    whose model store has a champion."""
+    whose model store has a champion. ``broker_pid``: the embedded broker's process,
+    whose CPU time is then reported too."""
     payloads = _payloads(events + 200, seed)
     worker = [sys.executable, "-m", "riskstream.cli", "worker"]
     progress("per-stage timings, in-process")
     stages = await _stages(settings, payloads[: min(len(payloads), 10_500)])
     progress(f"ours, one worker process: {events:,} events")
-    ours = await _throughput(settings, "ours", [worker], payloads, log_dir)
+    cpu: dict[str, dict[str, float]] = {}
+    ours, cpu["ours"] = await _throughput(settings, "ours", [worker], payloads, log_dir, broker_pid)
     progress(f"ours, two worker processes: {events:,} events")
-    two = await _throughput(settings, "two", [worker, worker], payloads, log_dir)
+    two, cpu["ours (2)"] = await _throughput(
+        settings, "two", [worker, worker], payloads, log_dir, broker_pid
+    )
     progress("ceiling: the same Faust loop doing no work")
-    ceiling = await _throughput(
-        settings, "faust", [[sys.executable, "-m", "bench.passthrough", "faust"]], payloads, log_dir
-    )
+    ceiling, cpu["Faust no-op"] = await _throughput(
+        settings, "faust", [[sys.executable, "-m", "bench.passthrough", "faust"]], payloads,
+        log_dir, broker_pid,
+    )  # fmt: skip
     progress("bare aiokafka doing no work")
-    bare = await _throughput(
-        settings, "bare", [[sys.executable, "-m", "bench.passthrough", "bare"]], payloads, log_dir
-    )
+    bare, cpu["aiokafka no-op"] = await _throughput(
+        settings, "bare", [[sys.executable, "-m", "bench.passthrough", "bare"]], payloads,
+        log_dir, broker_pid,
+    )  # fmt: skip
     progress(f"naive: {naive_events:,} events, a task and a Redis round trip each")
-    naive = await _throughput(
+    naive, cpu["naive"] = await _throughput(
         settings,
         "naive",
         [[sys.executable, "-m", "bench.naive"]],
         payloads[: naive_events + 200],
         log_dir,
+        broker_pid,
     )
     rate = round(max(50.0, ours * 0.5), -1)
     progress(f"latency at {rate:,.0f} events/s for {latency_seconds:g}s")
@@ -343,6 +371,7 @@ async def run_stream_bench(
         ceiling_p99_ms=floors["faust"][1],
         bare_p50_ms=floors["bare"][0],
         bare_p99_ms=floors["bare"][1],
+        cpu_ms_per_1000=cpu,
     )
 
 
@@ -352,7 +381,8 @@ def plot_stream_bench(result: StreamBench, path: Path) -> None:
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    figure, (left, middle, right) = plt.subplots(1, 3, figsize=(15, 4.5))
+    figure, axes = plt.subplots(2, 2, figsize=(14, 9))
+    (left, middle), (right, cores) = axes
     names = ["naive", "ours (1)", "ours (2)", "Faust no-op", "aiokafka no-op"]
     values = [
         result.naive_decisions_per_s,
@@ -382,9 +412,51 @@ def plot_stream_bench(result: StreamBench, path: Path) -> None:
     right.bar(list(stages), list(stages.values()), color="#a63")
     right.set_ylabel("µs per event")
     right.set_title("Time per stage (in-process)")
+    _plot_cpu(cores, result.cpu_ms_per_1000)
     figure.tight_layout()
     figure.savefig(path, dpi=110)
     plt.close(figure)
+
+
+_CPU_COMPONENTS = (
+    ("worker", "processes under test", "#2a6"),
+    ("redis", "Redis", "#c33"),
+    ("broker", "broker", "#58c"),
+    ("bench_client", "bench producer + reader", "#999"),
+    ("other", "rest of the machine", "#ddd"),
+)
+
+
+def _plot_cpu(axis: Any, cpu: dict[str, dict[str, float]]) -> None:
+    """Stacked CPU ms per 1,000 events by component, one bar per variant."""
+    if not cpu:
+        axis.text(0.5, 0.5, "CPU not measured", ha="center", va="center")
+        axis.set_axis_off()
+        return
+    totals = {v: sum(cpu[v].get(key, 0.0) for key, _, _ in _CPU_COMPONENTS) for v in cpu}
+    scale = 4 * float(np.median(list(totals.values())))
+    # a variant many times costlier (the naive path) would flatten the others: named only
+    variants = [v for v in cpu if totals[v] <= scale]
+    off_scale = [v for v in cpu if totals[v] > scale]
+    bottom = [0.0] * len(variants)
+    for key, label, color in _CPU_COMPONENTS:
+        values = [cpu[v].get(key, 0.0) for v in variants]
+        axis.bar(variants, values, bottom=bottom, label=label, color=color)
+        bottom = [b + v for b, v in zip(bottom, values, strict=True)]
+    for index, variant in enumerate(variants):
+        busy = cpu[variant].get("cores_busy")
+        if busy is not None:
+            axis.annotate(f"{busy:.2f} cores", (index, bottom[index]), ha="center", va="bottom")
+    axis.set_ylabel("CPU ms per 1,000 events")
+    title = "Where the CPU goes (throughput runs)"
+    if off_scale:
+        title += "\n" + ", ".join(
+            f"{v}: {totals[v]:,.0f} ms ({cpu[v].get('cores_busy', 0):.2f} cores), off the scale"
+            for v in off_scale
+        )
+    axis.set_title(title)
+    axis.tick_params(axis="x", rotation=20)
+    axis.legend(fontsize="small")
 
 
 def main() -> None:  # pragma: no cover - python -m bench.stream DATA_DIR (a stack via `up`)

@@ -12,6 +12,7 @@ import contextlib
 import itertools
 import json
 from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -20,23 +21,39 @@ import click
 from contracts import Settings
 from riskstream.cli_bench import bench_group
 from riskstream.cli_support import progress_printer, settings_from_env, setup_logging
-from riskstream.stack import EmbeddedStack, StackError, resolve_services
+from riskstream.stack import (
+    EmbeddedStack,
+    StackError,
+    bootstrap,
+    read_state,
+    resolve_services,
+)
 
 __all__ = ["register"]
 
 
+@dataclass(frozen=True, slots=True)
+class _Running:
+    settings: Settings
+    broker_pid: int | None  # the embedded broker's process; None for a configured one
+
+
 @contextlib.contextmanager
-def _stack(settings: Settings) -> Iterator[Settings]:
+def _stack(settings: Settings) -> Iterator[_Running]:
     """The running stack's settings, or a fresh embedded stack for the duration."""
     try:
-        yield resolve_services(settings)
-        return
+        resolved = resolve_services(settings)
     except StackError:
         pass
+    else:
+        state = read_state(settings.data_dir)
+        embedded = state is not None and bootstrap(resolved) == state.kafka_bootstrap
+        yield _Running(resolved, state.broker_pid if embedded and state else None)
+        return
     stack = EmbeddedStack(settings, write_state=False)
     stack.start()
     try:
-        yield stack.settings()
+        yield _Running(stack.settings(), stack.broker_pid)
     finally:
         stack.stop()
 
@@ -71,7 +88,8 @@ def bench_stream(
 
     settings = settings_from_env()
     setup_logging("warn")
-    with _stack(settings) as resolved:
+    with _stack(settings) as running:
+        resolved = running.settings
         _with_model(resolved)
         result = asyncio.run(
             run_stream_bench(
@@ -80,6 +98,7 @@ def bench_stream(
                 naive_events=naive_events,
                 latency_seconds=latency_seconds,
                 log_dir=resolved.data_dir / "logs" / "bench",
+                broker_pid=running.broker_pid,
                 progress=progress_printer("bench stream: "),
             )
         )
@@ -110,7 +129,8 @@ def bench_http(
 
     settings = settings_from_env()
     setup_logging("warn")
-    with _stack(settings) as resolved:
+    with _stack(settings) as running:
+        resolved = running.settings
         _with_model(resolved)
         result = run_http_bench(
             resolved,
@@ -137,10 +157,10 @@ def bench_features(events: int, batch: int, json_path: Path | None) -> None:
     setup_logging("warn")
     stream = Simulator(SimulationConfig(seed=3, days=60)).transactions()
     sample = [t.event for t in itertools.islice(stream, events)]
-    with _stack(settings) as resolved:
+    with _stack(settings) as running:
         result = asyncio.run(
             run_feature_bench(
-                str(resolved.redis_url),
+                str(running.settings.redis_url),
                 sample,
                 batch_size=batch,
                 progress=progress_printer("bench features: "),

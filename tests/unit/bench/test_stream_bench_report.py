@@ -16,6 +16,11 @@ def _result(**overrides: object) -> StreamBench:
         "latency_rate_per_s": 900.0, "p50_ms": 150.0, "p99_ms": 270.0, "p999_ms": 300.0,
         "stage_us": {"decode": 30.0, "features": 200.0},
         "ceiling_p50_ms": 58.0, "ceiling_p99_ms": 104.0, "bare_p50_ms": 23.0, "bare_p99_ms": 160.0,
+        "cpu_ms_per_1000": {
+            "ours": {"worker": 420.0, "redis": 300.0, "broker": 250.0, "bench_client": 90.0,
+                     "other": 40.0, "cores_busy": 1.9},
+            "Faust no-op": {"worker": 120.0, "redis": 1.0, "bench_client": 80.0, "other": 10.0},
+        },
     }  # fmt: skip
     values.update(overrides)
     return StreamBench(**values)  # type: ignore[arg-type]
@@ -33,10 +38,19 @@ def test_the_json_has_the_documented_keys_and_ratios() -> None:
     assert document["framework_vs_bare_aiokafka"] == pytest.approx(0.5)
 
 
-@pytest.mark.parametrize("floors", [True, False])
-def test_the_chart_is_written_with_or_without_latency_floors(tmp_path: Path, floors: bool) -> None:
-    result = _result() if floors else _result(ceiling_p50_ms=None, ceiling_p99_ms=None,
-                                              bare_p50_ms=None, bare_p99_ms=None)  # fmt: skip
+def test_the_json_carries_the_cpu_breakdown_per_variant() -> None:
+    document = _result().as_dict()
+    assert document["cpu_ms_per_1000"]["ours"]["cores_busy"] == 1.9
+    assert set(document["cpu_ms_per_1000"]) == {"ours", "Faust no-op"}
+
+
+@pytest.mark.parametrize("measured", [True, False])
+def test_the_chart_is_written_with_or_without_latency_floors_and_cpu(
+    tmp_path: Path, measured: bool
+) -> None:
+    result = _result() if measured else _result(ceiling_p50_ms=None, ceiling_p99_ms=None,
+                                                bare_p50_ms=None, bare_p99_ms=None,
+                                                cpu_ms_per_1000={})  # fmt: skip
     chart = tmp_path / "stream.png"
     plot_stream_bench(result, chart)
     assert chart.read_bytes().startswith(b"\x89PNG")
