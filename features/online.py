@@ -17,11 +17,18 @@ from redis.asyncio import Redis
 from redis.exceptions import RedisError
 
 from contracts import LabelEvent
-from features.aggregates import ATTRIBUTE_COLUMN, ENTITY_COLUMN, Aggregates, finalize
+from features.aggregates import (
+    ATTRIBUTE_COLUMN,
+    ENTITY_COLUMN,
+    Aggregates,
+    BucketAggregates,
+    ExactAggregates,
+    Finalizer,
+)
 from features.columns import FloatArray
 from features.errors import FeatureStoreError
 from features.money import RatesTable
-from features.plan import BucketPlan, ExactPlan, StatePlan
+from features.plan import ExactPlan, StatePlan
 from features.registry import FeatureRegistry
 from features.signals import compute_signals
 from features.spec import FirstSeen
@@ -87,6 +94,8 @@ class RedisFeatureStore:
             3 * len(p.windows) + len(p.distinct_windows_ms) for p in self.plan.bucketed
         ]
         self._script = client.register_script(load_script())
+        self._finalize = Finalizer(registry, self.plan)
+        self._exact_columns = [_ExactColumns(p) for p in self.plan.exact]
 
     async def compute(self, columns: dict[str, Any]) -> dict[str, Any]:
         """Features of every row (arrival order) as columns; records the rows' events."""
@@ -101,14 +110,13 @@ class RedisFeatureStore:
         signals = compute_signals(columns, self.rates, self._signal_names)
         rows = len(columns["transaction_id"])
         amount_base: FloatArray = signals["amount_base"]
-        aggregates = Aggregates.empty(self.plan, self.registry, rows)
         if rows and with_state:
             lines = self._event_lines(columns, np.nan_to_num(amount_base))
             raw = await self._run("events", lines)
-            self._parse(raw, rows, columns, aggregates)
-        stateful = finalize(
-            self.registry, self.plan, aggregates, amount_base, columns["event_time"]
-        )
+            aggregates = self._parse(raw, rows, columns)
+        else:
+            aggregates = Aggregates.empty(self.plan, self.registry, rows)
+        stateful = self._finalize(aggregates, amount_base, columns["event_time"])
         return {**signals, **stateful}
 
     async def apply_labels(self, labels: Sequence[LabelEvent]) -> int:
@@ -149,19 +157,18 @@ class RedisFeatureStore:
             parts.append(_text(columns[ENTITY_COLUMN[bucket.entity]]))
         return "\n".join("\t".join(row) for row in zip(*parts, strict=True))
 
-    def _parse(
-        self, raw: list[int], rows: int, columns: dict[str, Any], aggregates: Aggregates
-    ) -> None:
+    def _parse(self, raw: list[int], rows: int, columns: dict[str, Any]) -> Aggregates:
         width = sum(self._widths)
         if len(raw) != rows * width:
             raise FeatureStoreError(
                 f"feature script returned {len(raw)} values, expected {rows * width}"
             )
         matrix = np.asarray(raw, dtype=np.float64).reshape(rows, width)
+        aggregates = Aggregates(rows)
         offset = 0
-        for exact in self.plan.exact:
+        for exact, where in zip(self.plan.exact, self._exact_columns, strict=True):
             present = _present(columns[ENTITY_COLUMN[exact.entity]])
-            self._fill_exact(exact, matrix, offset, present, aggregates)
+            aggregates.exact[exact.entity] = where.read(matrix, offset, _absent(present))
             for spec in self._first_seen:
                 if spec.entity == exact.entity:
                     seen = matrix[:, offset + 1 + exact.attributes.index(spec.of)]
@@ -169,54 +176,66 @@ class RedisFeatureStore:
                     aggregates.first_seen[spec.name] = np.where(known, 1.0 - seen, np.nan)
             offset += _exact_width(exact)
         for bucket in self.plan.bucketed:
-            present = _present(columns[ENTITY_COLUMN[bucket.entity]])
-            self._fill_bucket(bucket, matrix, offset, present, aggregates)
-            offset += 3 * len(bucket.windows) + len(bucket.distinct_windows_ms)
+            absent = _absent(_present(columns[ENTITY_COLUMN[bucket.entity]]))
+            triples = 3 * len(bucket.windows)  # count, sum, fraud per window; then distinct
+            block = matrix[:, offset : offset + triples + len(bucket.distinct_windows_ms)]
+            aggregates.bucketed[bucket.entity] = BucketAggregates(
+                _rows_of(block[:, 0:triples:3].copy(), absent),
+                _rows_of(block[:, 1:triples:3].copy(), absent),
+                _rows_of(block[:, 2:triples:3].copy(), absent),
+                _rows_of(block[:, triples:].copy(), absent),
+            )
+            offset += block.shape[1]
+        return aggregates
 
-    @staticmethod
-    def _fill_exact(
-        plan: ExactPlan,
-        matrix: FloatArray,
-        offset: int,
-        present: np.ndarray,
-        aggregates: Aggregates,
-    ) -> None:
-        agg = aggregates.exact[plan.entity]
-        agg.last_ms[present] = matrix[present, offset]
-        stride = plan.stride
-        for w in range(len(plan.windows_ms)):
-            base = offset + 1 + len(plan.attributes) + w * stride
-            block = matrix[present, base : base + stride]
-            agg.count[present, w] = block[:, 0]
-            agg.total[present, w] = block[:, 1]
-            column = 2
-            if plan.maxima:
-                agg.maximum[present, w] = block[:, column]
-                column += 1
-            if plan.profiles:
-                agg.squares[present, w] = block[:, column]
-                agg.units[present, w] = block[:, column + 1]
-                column += 2
-            for a in range(len(plan.attributes)):
-                agg.distinct[present, w, a] = block[:, column + a]
 
-    @staticmethod
-    def _fill_bucket(
-        plan: BucketPlan,
-        matrix: FloatArray,
-        offset: int,
-        present: np.ndarray,
-        aggregates: Aggregates,
-    ) -> None:
-        agg = aggregates.bucketed[plan.entity]
-        for w in range(len(plan.windows)):
-            base = offset + 3 * w
-            agg.count[present, w] = matrix[present, base]
-            agg.total[present, w] = matrix[present, base + 1]
-            agg.fraud[present, w] = matrix[present, base + 2]
-        base = offset + 3 * len(plan.windows)
-        for d in range(len(plan.distinct_windows_ms)):
-            agg.distinct[present, d] = matrix[present, base + d]
+class _ExactColumns:
+    """Where each aggregate of an exact part sits in the script's reply block (see
+    _exact_width), so a batch's aggregates are read with one index per array."""
+
+    def __init__(self, plan: ExactPlan) -> None:
+        attributes, stride = len(plan.attributes), plan.stride
+        starts = np.array([1 + attributes + w * stride for w in range(len(plan.windows_ms))])
+        self.count, self.total = starts, starts + 1
+        column = 2
+        self.maximum = starts + column if plan.maxima else None
+        column += int(plan.maxima)
+        self.squares = starts + column if plan.profiles else None
+        self.units = starts + column + 1 if plan.profiles else None
+        column += 2 * int(plan.profiles)
+        # (windows, attributes) columns: indexing a block with it gives (rows, w, a)
+        self.distinct = starts[:, None] + column + np.arange(attributes)[None, :]
+        self.windows, self.attributes = len(starts), attributes
+
+    def read(self, matrix: FloatArray, offset: int, absent: np.ndarray | None) -> ExactAggregates:
+        rows = matrix.shape[0]
+
+        def take(where: np.ndarray | None) -> FloatArray:
+            if where is None:  # not kept by this plan: never read
+                return np.full((rows, self.windows), np.nan)
+            return _rows_of(matrix[:, offset + where], absent)  # fancy indexing copies
+
+        return ExactAggregates(
+            count=take(self.count),
+            total=take(self.total),
+            maximum=take(self.maximum),
+            squares=take(self.squares),
+            units=take(self.units),
+            distinct=_rows_of(matrix[:, offset + self.distinct], absent),
+            last_ms=_rows_of(matrix[:, offset].copy(), absent),
+        )
+
+
+def _absent(present: np.ndarray) -> np.ndarray | None:
+    """Rows whose entity is null, or None when every row has it (the common case)."""
+    return None if present.all() else ~present
+
+
+def _rows_of(values: FloatArray, absent: np.ndarray | None) -> FloatArray:
+    """``values`` — a fresh array, never a view of the reply — with absent rows NaN."""
+    if absent is not None:
+        values[absent] = np.nan
+    return values
 
 
 def _exact_width(plan: ExactPlan) -> int:
