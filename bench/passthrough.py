@@ -54,7 +54,11 @@ async def bare_loop(settings: Settings, stop: asyncio.Event) -> None:
         max_poll_records=settings.worker_batch_size,
     )
     producer = AIOKafkaProducer(
-        bootstrap_servers=bootstrap(settings), enable_idempotence=False, linger_ms=5
+        bootstrap_servers=bootstrap(settings),
+        enable_idempotence=False,
+        linger_ms=5,
+        compression_type=settings.producer_compression,  # as the worker's producer
+        max_batch_size=settings.broker_max_batch_bytes,
     )
     await consumer.start()
     await producer.start()

@@ -102,6 +102,12 @@ class Settings(BaseSettings):
     worker_batch_size: int = Field(default=500, ge=1, le=10_000)
     worker_batch_within_s: float = Field(default=0.05, gt=0, le=10)
     broker_session_timeout_s: float = Field(default=10.0, ge=1, le=300)
+    # How riskstream's producers batch what they write (decisions, dead letters, alerts,
+    # review events). A decision is about 3 KB of JSON: Kafka clients' default 16 KB batch
+    # holds five, so a busy worker sent many small requests per partition. Measured in
+    # docs/performance.md ("Producer batches"): 512 KB batches plus zstd.
+    broker_compression: Literal["none", "gzip", "lz4", "zstd"] = "zstd"
+    broker_max_batch_bytes: int = Field(default=524_288, ge=1024, le=16 * 1024 * 1024)
 
     # Scoring. Decisions are kept by transaction id for idempotent replies (24 h, like a
     # card processor's idempotency keys): about 1.3 KB each in Redis (stored deflated).
@@ -214,6 +220,11 @@ class Settings(BaseSettings):
                         "outside production, or set RISKSTREAM_ENVIRONMENT=production."
                     )
         return self
+
+    @property
+    def producer_compression(self) -> str | None:
+        """``broker_compression`` as Kafka clients take it (``None`` for none)."""
+        return None if self.broker_compression == "none" else self.broker_compression
 
     @property
     def resolved_database_url(self) -> str:

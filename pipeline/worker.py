@@ -70,6 +70,8 @@ def faust_app(settings: Settings) -> faust.App:
         store="memory://",
         datadir=str(settings.data_dir / "faust"),
         producer_linger=0.005,
+        producer_compression_type=settings.producer_compression,
+        producer_max_batch_size=settings.broker_max_batch_bytes,
     )
 
 

@@ -31,6 +31,8 @@ def make_producer(settings: Settings, *, client_id: str) -> AIOKafkaProducer:
         acks="all",
         enable_idempotence=False,
         linger_ms=5,
+        compression_type=settings.producer_compression,
+        max_batch_size=settings.broker_max_batch_bytes,
     )
 
 

@@ -125,6 +125,8 @@ def create_http_app(
             enable_idempotence=False,  # the embedded broker lacks it; effects are idempotent
             linger_ms=2,
             acks="all",
+            compression_type=settings.producer_compression,
+            max_batch_size=settings.broker_max_batch_bytes,
         )
         try:
             engine = build_engine(settings, clock, client)

@@ -345,6 +345,8 @@ def child_env(settings: Settings, **extra: str) -> dict[str, str]:
         RISKSTREAM_REDIS_NAMESPACE=settings.redis_namespace,
         RISKSTREAM_WORKER_GROUP=settings.worker_group,
         RISKSTREAM_BROKER_SESSION_TIMEOUT_S=str(settings.broker_session_timeout_s),
+        RISKSTREAM_BROKER_COMPRESSION=settings.broker_compression,
+        RISKSTREAM_BROKER_MAX_BATCH_BYTES=str(settings.broker_max_batch_bytes),
         RISKSTREAM_ENVIRONMENT=settings.environment,
         RISKSTREAM_LOG_LEVEL="warn",
     )

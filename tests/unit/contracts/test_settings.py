@@ -51,3 +51,18 @@ def test_a_blank_secret_counts_as_unset(monkeypatch: pytest.MonkeyPatch) -> None
     monkeypatch.setenv("RISKSTREAM_WEBHOOK_SECRET", "whsec_test_abc")
     secret = load_settings().webhook_secret
     assert secret is not None and secret.get_secret_value() == "whsec_test_abc"
+
+
+def test_producer_compression_is_given_to_kafka_clients_as_they_take_it(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    assert load_settings().producer_compression == "zstd"  # the measured default
+    monkeypatch.setenv("RISKSTREAM_BROKER_COMPRESSION", "none")
+    assert load_settings().producer_compression is None  # a client's "no compression"
+    monkeypatch.setenv("RISKSTREAM_BROKER_COMPRESSION", "snappy")  # not offered
+    with pytest.raises(SettingsError) as info:
+        load_settings()
+    assert "RISKSTREAM_BROKER_COMPRESSION" in str(info.value)
+    with pytest.raises(SettingsError) as info:
+        load_settings(broker_compression="lz4", broker_max_batch_bytes=512)
+    assert "RISKSTREAM_BROKER_MAX_BATCH_BYTES" in str(info.value)
