@@ -15,7 +15,8 @@ decisions read per second between the first and the last. Over the burst, the CP
 of the processes under test, Redis, the broker (when it is the embedded one), the
 benchmark's own producer and reader and the whole machine is read (bench/cpu.py): where
 the two cores go, per 1,000 events. Latency is event sent →
-decision read, at a steady rate below the measured throughput. The time per stage
+decision read, at a steady rate below the measured throughput, and it is split by each
+decision's own ``decided_at`` and ``latency_ms`` (:func:`latency_parts`). The time per stage
 comes from the scoring core's own timers, run in-process on the same events.
 """
 
@@ -27,8 +28,9 @@ import subprocess
 import sys
 import time
 import uuid
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import asdict, dataclass, field
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -70,6 +72,8 @@ class StreamBench:
     bare_p99_ms: float | None = None
     # variant -> CPU ms per 1,000 events by component, and the machine's busy cores
     cpu_ms_per_1000: dict[str, dict[str, float]] = field(default_factory=dict)
+    # ours at the latency rate, split by each decision's own times (see latency_parts)
+    latency_parts_ms: dict[str, dict[str, float]] = field(default_factory=dict)
 
     @property
     def ratios(self) -> dict[str, float]:
@@ -135,6 +139,8 @@ class _Output:
         self._settings = settings
         self.arrivals: list[float] = []
         self.ids: list[str] = []
+        # per decision: (read at, decided at, scoring ms), wall clock; no-op copies have none
+        self.timed: dict[str, tuple[float, float, float]] = {}
         self._consumer = AIOKafkaConsumer(
             bootstrap_servers=bootstrap(settings), enable_auto_commit=False, fetch_max_wait_ms=5
         )
@@ -158,14 +164,23 @@ class _Output:
     async def _read(self) -> None:
         while True:
             batches = await self._consumer.getmany(timeout_ms=20, max_records=10_000)
-            now = time.monotonic()
+            now, wall = time.monotonic(), time.time()
             for records in batches.values():
                 for record in records:
                     self.arrivals.append(now)
                     try:
-                        self.ids.append(orjson.loads(record.value or b"{}")["transaction_id"])
+                        document = orjson.loads(record.value or b"{}")
+                        self.ids.append(document["transaction_id"])
                     except (orjson.JSONDecodeError, KeyError, TypeError):
                         self.ids.append("")
+                        continue
+                    if "decided_at" in document and "latency_ms" in document:
+                        decided = datetime.fromisoformat(document["decided_at"]).timestamp()
+                        self.timed[document["transaction_id"]] = (
+                            wall,
+                            decided,
+                            float(document["latency_ms"]),
+                        )
 
     async def until(self, count: int, timeout_s: float) -> None:
         deadline = time.monotonic() + timeout_s
@@ -226,6 +241,32 @@ async def _throughput(
     return rate, cpu_per_event(before, after, len(payloads) - warmup)
 
 
+def latency_parts(
+    sent: Mapping[str, float], timed: Mapping[str, tuple[float, float, float]]
+) -> dict[str, dict[str, float]]:
+    """Split event → decision latency by the decision's own ``decided_at`` and
+    ``latency_ms``: waiting before its batch's scoring began (broker, Faust, the batch
+    window, the batch ahead, decoding), scoring its batch, and decision → reader
+    (produce, acknowledgement, fetch). ``sent``: transaction id → wall-clock send time;
+    ``timed``: id → (read at, decided at, scoring ms), wall clock. p50/p90/p99 in ms."""
+    rows = []
+    for tid, sent_at in sent.items():
+        if tid in timed:
+            read_at, decided_at, scoring_ms = timed[tid]
+            scoring_s = scoring_ms / 1000.0
+            rows.append((decided_at - scoring_s - sent_at, scoring_s, read_at - decided_at))
+    if not rows:
+        return {}
+    columns = np.asarray(rows, dtype=np.float64).T * 1000.0
+    names = ("before scoring", "scoring its batch", "decision to reader")
+    parts: dict[str, dict[str, float]] = {}
+    for name, column in zip(names, columns, strict=True):
+        p50, p90, p99 = np.percentile(column, [50, 90, 99])
+        parts[name] = {"p50": round(float(p50), 1), "p90": round(float(p90), 1),
+                       "p99": round(float(p99), 1)}  # fmt: skip
+    return parts
+
+
 async def _latency(
     settings: Settings,
     payloads: Sequence[tuple[bytes, bytes]],
@@ -233,12 +274,14 @@ async def _latency(
     seconds: float,
     log_dir: Path,
     command: Sequence[str] = (sys.executable, "-m", "riskstream.cli", "worker"),
-) -> list[float]:
-    """Event produced → decision read, per event, sending at ``rate`` through ``command``."""
+) -> tuple[list[float], dict[str, dict[str, float]]]:
+    """Event produced → decision read per event, sending at ``rate`` through
+    ``command``; and :func:`latency_parts` (empty for the no-op loops)."""
     settings = _fresh(settings, "latency")
     await ensure_topics(bootstrap(settings), topic_specs(settings))
     procs = _Processes([list(command)], settings, log_dir)
     sent: dict[str, float] = {}
+    sent_wall: dict[str, float] = {}
     try:
         async with _Output(settings) as out:
             await _produce(settings, payloads[:200])
@@ -256,16 +299,18 @@ async def _latency(
                     delay = due - time.monotonic()
                     if delay > 0:
                         await asyncio.sleep(delay)
-                    sent[orjson.loads(value)["transaction_id"]] = time.monotonic()
+                    tid = orjson.loads(value)["transaction_id"]
+                    sent[tid], sent_wall[tid] = time.monotonic(), time.time()
                     await producer.send(topic, value, key=key)
             finally:
                 await producer.stop()
             await out.until(200 + total, timeout_s=120)
-            return [
+            latencies = [
                 (arrival - sent[tid]) * 1000.0
                 for tid, arrival in zip(out.ids, out.arrivals, strict=True)
                 if tid in sent
             ]
+            return latencies, latency_parts(sent_wall, out.timed)
     finally:
         procs.stop()
 
@@ -344,12 +389,12 @@ async def run_stream_bench(
     )
     rate = round(max(50.0, ours * 0.5), -1)
     progress(f"latency at {rate:,.0f} events/s for {latency_seconds:g}s")
-    latencies = await _latency(settings, payloads, rate, latency_seconds, log_dir)
+    latencies, parts = await _latency(settings, payloads, rate, latency_seconds, log_dir)
     p50, p99, p999 = np.percentile(latencies, [50, 99, 99.9])
     floors: dict[str, tuple[float, float]] = {}
     for name in ("faust", "bare"):
         progress(f"latency floor: the {name} no-work loop at {rate:,.0f} events/s")
-        floor = await _latency(
+        floor, _ = await _latency(
             settings, payloads, rate, latency_seconds, log_dir,
             command=(sys.executable, "-m", "bench.passthrough", name),
         )  # fmt: skip
@@ -372,6 +417,7 @@ async def run_stream_bench(
         bare_p50_ms=floors["bare"][0],
         bare_p99_ms=floors["bare"][1],
         cpu_ms_per_1000=cpu,
+        latency_parts_ms=parts,
     )
 
 
@@ -408,6 +454,11 @@ def plot_stream_bench(result: StreamBench, path: Path) -> None:
     middle.legend()
     middle.set_ylabel("ms")
     middle.set_title(f"End-to-end latency at {result.latency_rate_per_s:,.0f}/s")
+    if result.latency_parts_ms:
+        text = "ours, p50 by part:\n" + "\n".join(
+            f"{name}: {part['p50']:,.0f} ms" for name, part in result.latency_parts_ms.items()
+        )
+        middle.text(0.02, 0.97, text, transform=middle.transAxes, va="top", fontsize=9)
     stages = result.stage_us
     right.bar(list(stages), list(stages.values()), color="#a63")
     right.set_ylabel("µs per event")

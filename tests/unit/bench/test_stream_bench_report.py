@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from bench.stream import StreamBench, plot_stream_bench
+from bench.stream import StreamBench, latency_parts, plot_stream_bench
 
 
 def _result(**overrides: object) -> StreamBench:
@@ -54,3 +54,25 @@ def test_the_chart_is_written_with_or_without_latency_floors_and_cpu(
     chart = tmp_path / "stream.png"
     plot_stream_bench(result, chart)
     assert chart.read_bytes().startswith(b"\x89PNG")
+
+
+def test_latency_is_split_by_each_decisions_own_times() -> None:
+    # sent at t; scoring of its batch began 80 ms later and took 50 ms; read 20 ms after
+    sent = {f"t{i}": 1_000.0 + i for i in range(10)}
+    timed = {tid: (at + 0.150, at + 0.130, 50.0) for tid, at in sent.items()}
+    sent["never-read"] = 2_000.0
+    timed["warm-up"] = (5.0, 4.0, 1.0)  # decided but not among the timed sends
+    parts = latency_parts(sent, timed)
+    assert list(parts) == ["before scoring", "scoring its batch", "decision to reader"]
+    assert parts["before scoring"]["p50"] == pytest.approx(80.0)
+    assert parts["scoring its batch"]["p99"] == pytest.approx(50.0)
+    assert parts["decision to reader"]["p90"] == pytest.approx(20.0)
+    assert latency_parts(sent, {}) == {}  # the no-op loops' copies carry no times
+
+
+def test_the_chart_shows_the_latency_parts_when_measured(tmp_path: Path) -> None:
+    parts = {"before scoring": {"p50": 85.0, "p90": 140.0, "p99": 190.0}}
+    result = _result(latency_parts_ms=parts)
+    assert result.as_dict()["latency_parts_ms"]["before scoring"]["p50"] == 85.0
+    plot_stream_bench(result, tmp_path / "chart.png")
+    assert (tmp_path / "chart.png").stat().st_size > 10_000
