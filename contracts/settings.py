@@ -105,9 +105,11 @@ class Settings(BaseSettings):
     # How riskstream's producers batch what they write (decisions, dead letters, alerts,
     # review events). A decision is about 3 KB of JSON: Kafka clients' default 16 KB batch
     # holds five, so a busy worker sent many small requests per partition. Measured in
-    # docs/performance.md ("Producer batches"): 512 KB batches plus zstd.
+    # docs/performance.md ("Producer batches"): 512 KB batches plus zstd. At most 1 MB:
+    # a larger batch would exceed Kafka's default message.max.bytes and the clients'
+    # default request size, and be refused.
     broker_compression: Literal["none", "gzip", "lz4", "zstd"] = "zstd"
-    broker_max_batch_bytes: int = Field(default=524_288, ge=1024, le=16 * 1024 * 1024)
+    broker_max_batch_bytes: int = Field(default=524_288, ge=1024, le=1_000_000)
 
     # Scoring. Decisions are kept by transaction id for idempotent replies (24 h, like a
     # card processor's idempotency keys): about 1.3 KB each in Redis (stored deflated).

@@ -63,6 +63,7 @@ def test_producer_compression_is_given_to_kafka_clients_as_they_take_it(
     with pytest.raises(SettingsError) as info:
         load_settings()
     assert "RISKSTREAM_BROKER_COMPRESSION" in str(info.value)
-    with pytest.raises(SettingsError) as info:
-        load_settings(broker_compression="lz4", broker_max_batch_bytes=512)
-    assert "RISKSTREAM_BROKER_MAX_BATCH_BYTES" in str(info.value)
+    for size in (512, 2 * 1024 * 1024):  # below a record; above what a broker takes
+        with pytest.raises(SettingsError) as info:
+            load_settings(broker_compression="lz4", broker_max_batch_bytes=size)
+        assert "RISKSTREAM_BROKER_MAX_BATCH_BYTES" in str(info.value)
