@@ -45,6 +45,7 @@ from bench.handbook_report import (
     PUBLISHED,
     best_published,
     format_table,
+    ours_label,
     summarise,
     write_chart,
     write_metrics,
@@ -123,7 +124,7 @@ def _fold(
         "days": days,
         "train_rows": len(train),
         "train_frauds": int(target.sum()),
-        "rounds": model.rounds,
+        "rounds": list(model.rounds),
         "early_stopped": model.early_stopped,
         "test_rows": len(test),
         "test_frauds": int(truth.sum()),
@@ -186,7 +187,8 @@ def run_handbook(
     predictions = write_predictions(
         out / "predictions.csv", np.concatenate(id_parts), np.concatenate(score_parts)
     )
-    chart = write_chart(out / "comparison.png", protocol, summary, len(records))
+    ours_name = ours_label(config.seeds)
+    chart = write_chart(out / "comparison.png", protocol, summary, len(records), ours_name)
     seconds["total"] = time.perf_counter() - started
     rounded = {k: round(v, 2) for k, v in seconds.items()}
     best = best_published(protocol)
@@ -218,7 +220,7 @@ def run_handbook(
         protocol=protocol,
         folds=records,
         summary=summary,
-        table=format_table(protocol, summary, records),
+        table=format_table(protocol, summary, records, ours_name),
         metrics_path=metrics,
         predictions_path=predictions,
         chart_path=chart,

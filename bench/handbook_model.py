@@ -13,18 +13,23 @@ protocol's training week is used: early stopping watches the week's newest 15 % 
 event time), then the model is refitted on the whole week with the number of rounds
 early stopping chose. Scores are the booster's raw probabilities: every metric is
 rank-based, and a calibration would only add ties.
+
+The fixed configuration is one model with seed 7. ``ModelConfig(seeds=...)`` with more
+than one seed trains one model per seed (each with its own early stopping) and averages
+their scores; one other seed measures how much the metrics move with the seed alone.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from typing import Any
 
 import lightgbm as lgb
 import numpy as np
 import numpy.typing as npt
 
+from bench.handbook_errors import HandbookError
 from features import SIGNALS, FeatureRegistry, FraudShare, Recency, Velocity
 from features.registry import Spec
 from training import TrainConfig
@@ -82,7 +87,6 @@ class ModelConfig:
             max_rounds=600,
             early_stopping_rounds=50,
             scale_pos_weight=5.0,
-            seed=7,
             num_threads=1,
         )
     )
@@ -90,9 +94,18 @@ class ModelConfig:
     validation_fraction: float = 0.15
     # Only for tables too small to hold both classes in that slice (e.g. unit tests).
     fallback_rounds: int = 100
+    # One model per seed, scores averaged; the fixed configuration is (7,).
+    seeds: tuple[int, ...] = (7,)
 
-    def params(self) -> dict[str, object]:
-        return self.lightgbm.lightgbm_params()
+    def __post_init__(self) -> None:
+        if not self.seeds:
+            raise HandbookError("the model needs at least one seed")
+        if len(set(self.seeds)) != len(self.seeds):
+            raise HandbookError(f"seeds repeat: {', '.join(map(str, self.seeds))}")
+
+    def params(self, seed: int | None = None) -> dict[str, object]:
+        chosen = self.seeds[0] if seed is None else seed
+        return replace(self.lightgbm, seed=chosen).lightgbm_params()
 
     def describe(self) -> dict[str, Any]:
         return {
@@ -102,22 +115,29 @@ class ModelConfig:
             "early_stopping_rounds": self.lightgbm.early_stopping_rounds,
             "validation_fraction": self.validation_fraction,
             "fallback_rounds": self.fallback_rounds,
+            "seeds": list(self.seeds),
+            "scores": "raw LightGBM probabilities (no calibration; metrics are rank-based)"
+            + ("" if len(self.seeds) == 1 else f", the mean of {len(self.seeds)} models"),
             "rounds": f"early stopping on the training week's newest "
             f"{self.validation_fraction:.0%}, then a refit on the whole week with that many "
             "rounds",
-            "scores": "raw LightGBM probabilities (no calibration; metrics are rank-based)",
-            "train_config": {k: v for k, v in asdict(self.lightgbm).items() if k != "fractions"},
+            "train_config": {
+                k: v for k, v in asdict(self.lightgbm).items() if k not in ("fractions", "seed")
+            },
         }
 
 
 @dataclass(frozen=True, slots=True)
 class HandbookModel:
-    booster: lgb.Booster
-    rounds: int
-    early_stopped: bool  # False: the fallback round count was used
+    """One booster per seed; the score is their mean."""
+
+    boosters: tuple[lgb.Booster, ...]
+    rounds: tuple[int, ...]  # each booster's round count, in the order of the seeds
+    early_stopped: bool  # False: some booster used the fallback round count
 
     def score(self, features: npt.NDArray[np.float64]) -> npt.NDArray[np.float64]:
-        return np.asarray(self.booster.predict(features, num_threads=1), dtype=np.float64)
+        scores = [np.asarray(b.predict(features, num_threads=1)) for b in self.boosters]
+        return np.asarray(np.mean(scores, axis=0), dtype=np.float64)
 
 
 def _both_classes(target: npt.NDArray[np.int8]) -> bool:
@@ -133,31 +153,48 @@ def fit(
     *,
     progress: Progress = _quiet,
 ) -> HandbookModel:
-    """Choose the round count on the week's newest slice, then fit on the whole week."""
-    params = config.params()
+    """Per seed: choose the round count on the week's newest slice, then fit on the whole week."""
     cut = np.quantile(event_time, 1.0 - config.validation_fraction)
     early, late = event_time <= cut, event_time > cut
-    rounds, early_stopped = config.fallback_rounds, False
-    if _both_classes(target[early]) and _both_classes(target[late]):
-        train_set = lgb.Dataset(features[early], target[early], feature_name=names)
-        valid_set = lgb.Dataset(features[late], target[late], reference=train_set)
-        chooser = lgb.train(
-            params,
-            train_set,
-            num_boost_round=config.lightgbm.max_rounds,
-            valid_sets=[valid_set],
-            callbacks=[
-                lgb.early_stopping(config.lightgbm.early_stopping_rounds, verbose=False),
-                lgb.log_evaluation(period=0),
-            ],
-        )
-        rounds, early_stopped = max(int(chooser.best_iteration), 1), True
-        progress(
-            f"early stopping on {int(late.sum()):,} rows ({int(target[late].sum())} frauds): "
-            f"{rounds} rounds"
-        )
-    else:
-        progress(f"too few frauds for early stopping: {rounds} rounds (fallback)")
-    full = lgb.Dataset(features, target, feature_name=names)
-    booster = lgb.train(params, full, num_boost_round=rounds)
-    return HandbookModel(booster, rounds, early_stopped)
+    stoppable = _both_classes(target[early]) and _both_classes(target[late])
+    if not stoppable:
+        progress(f"too few frauds for early stopping: {config.fallback_rounds} rounds (fallback)")
+    boosters, rounds = [], []
+    for seed in config.seeds:
+        params = config.params(seed)
+        chosen = config.fallback_rounds
+        if stoppable:
+            chosen = _early_stopping_rounds(features, target, early, late, names, params, config)
+            label = f"seed {seed}: " if len(config.seeds) > 1 else ""
+            progress(
+                f"{label}early stopping on {int(late.sum()):,} rows "
+                f"({int(target[late].sum())} frauds): {chosen} rounds"
+            )
+        full = lgb.Dataset(features, target, feature_name=names)
+        boosters.append(lgb.train(params, full, num_boost_round=chosen))
+        rounds.append(chosen)
+    return HandbookModel(tuple(boosters), tuple(rounds), stoppable)
+
+
+def _early_stopping_rounds(
+    features: npt.NDArray[np.float64],
+    target: npt.NDArray[np.int8],
+    early: npt.NDArray[np.bool_],
+    late: npt.NDArray[np.bool_],
+    names: list[str],
+    params: dict[str, object],
+    config: ModelConfig,
+) -> int:
+    train_set = lgb.Dataset(features[early], target[early], feature_name=names)
+    valid_set = lgb.Dataset(features[late], target[late], reference=train_set)
+    chooser = lgb.train(
+        params,
+        train_set,
+        num_boost_round=config.lightgbm.max_rounds,
+        valid_sets=[valid_set],
+        callbacks=[
+            lgb.early_stopping(config.lightgbm.early_stopping_rounds, verbose=False),
+            lgb.log_evaluation(period=0),
+        ],
+    )
+    return max(int(chooser.best_iteration), 1)

@@ -62,6 +62,15 @@ def bench_group() -> None:
     help="prequential folds, one week apart (newest first)",
 )
 @click.option(
+    "--seeds",
+    default="7",
+    show_default=True,
+    callback=lambda _ctx, _param, value: _seeds(value),
+    help="LightGBM seeds, comma-separated: one model per seed, scores averaged "
+    "(the fixed configuration is 7; another single seed shows how much the seed alone moves "
+    "the metrics)",
+)
+@click.option(
     "--mlflow/--no-mlflow",
     "track",
     default=True,
@@ -69,10 +78,17 @@ def bench_group() -> None:
     help="log the run (parameters, metrics, metrics.json, chart) in the MLflow store",
 )
 def handbook(
-    data: Path, protocol: str, out: Path, train_start: datetime, folds: int, track: bool
+    data: Path,
+    protocol: str,
+    out: Path,
+    train_start: datetime,
+    folds: int,
+    seeds: tuple[int, ...],
+    track: bool,
 ) -> None:
     """Train and test on the Fraud Detection Handbook's dataset; print ours next to theirs."""
     from bench.handbook import HandbookError, run_handbook
+    from bench.handbook_model import ModelConfig
 
     day: date = train_start.date()
     try:
@@ -82,6 +98,7 @@ def handbook(
             out,
             first_train_day=day,
             folds=folds,
+            config=ModelConfig(seeds=seeds),
             progress=progress_printer("bench handbook: "),
         )
     except HandbookError as exc:
@@ -110,6 +127,8 @@ def _track_handbook(result: HandbookResult, data: Path, train_start: date, folds
         metrics.update(
             {f"fold{index}_{k}": v for k, v in fold.items() if isinstance(v, int | float)}
         )
+        # one round count per seed; a single seed logs it as before
+        metrics[f"fold{index}_rounds"] = sum(fold["rounds"]) / len(fold["rounds"])
     params: dict[str, object] = {
         "protocol": result.protocol,
         "data": data.name,
@@ -131,6 +150,20 @@ def _track_handbook(result: HandbookResult, data: Path, train_start: date, folds
         tags={"benchmark": "fraud-detection-handbook"},
     )
     click.echo(f"MLflow run {run_id} (experiment riskstream-benchmarks, {tracking.uri})")
+
+
+def _seeds(value: str) -> tuple[int, ...]:
+    try:
+        seeds = tuple(int(part) for part in value.split(","))
+    except ValueError:
+        raise click.BadParameter(
+            f"{value!r} is not a comma-separated list of integers, e.g. 7 or 7,1,2"
+        ) from None
+    if len(set(seeds)) != len(seeds):
+        raise click.BadParameter(f"{value!r} repeats a seed")
+    if any(seed < 0 for seed in seeds):
+        raise click.BadParameter(f"{value!r}: seeds are non-negative integers")
+    return seeds
 
 
 def register(main: click.Group) -> None:

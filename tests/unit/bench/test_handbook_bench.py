@@ -75,3 +75,23 @@ def test_standard_split_and_a_clear_error_outside_the_data(
     missing = CliRunner().invoke(main, [*base, "--out", str(tmp_path / "b")])
     assert missing.exit_code == 2
     assert "--train-start" in missing.output
+
+
+def test_several_seeds_are_one_model_each_and_bad_lists_are_refused(
+    tmp_path: Path, make_handbook: HandbookFactory
+) -> None:
+    data = tmp_path / "transactions.parquet"
+    make_handbook().to_parquet(data)
+    base = ["bench", "handbook", "--data", str(data), "--protocol", "standard", "--no-mlflow"]
+    base += ["--train-start", "2018-07-01", "--out", str(tmp_path / "out")]
+    ok = CliRunner().invoke(main, [*base, "--seeds", "7,1"])
+    assert ok.exit_code == 0, ok.output
+    assert "riskstream LightGBM, mean of 2 seeds (ours)" in ok.stdout
+    metrics = json.loads((tmp_path / "out" / "metrics.json").read_text())
+    assert metrics["model"]["seeds"] == [7, 1]
+    assert len(metrics["folds"][0]["rounds"]) == 2
+
+    for seeds, message in (("7,x", "comma-separated"), ("7,7", "repeats a seed")):
+        refused = CliRunner().invoke(main, [*base, "--seeds", seeds])
+        assert refused.exit_code == 2
+        assert message in refused.output
