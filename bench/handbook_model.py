@@ -133,7 +133,7 @@ class HandbookModel:
 
     boosters: tuple[lgb.Booster, ...]
     rounds: tuple[int, ...]  # each booster's round count, in the order of the seeds
-    early_stopped: bool  # False: some booster used the fallback round count
+    early_stopped: bool  # False: too few frauds to early-stop, the fallback round count was used
 
     def score(self, features: npt.NDArray[np.float64]) -> npt.NDArray[np.float64]:
         scores = [np.asarray(b.predict(features, num_threads=1)) for b in self.boosters]
