@@ -85,6 +85,8 @@ def parse_window(text: str) -> int:
 
 
 Window = str  # a duration string such as "1h"; see parse_window
+# FraudShare's default delay (how late a fraud label arrives); other delays are named.
+DEFAULT_LABEL_DELAY_SECONDS = 7 * 86_400
 
 
 def _check_entity(entity: str) -> None:
@@ -211,9 +213,14 @@ class FraudShare:
 
     @property
     def name(self) -> str:
-        if self.measure == "lagged_count":
-            return f"{self.entity}_lagged_count_{self.window}"
-        return f"{self.entity}_fraud_share_{self.window}"
+        """``merchant_fraud_share_7d``; a delay other than 7 days is in the name too
+        (``merchant_fraud_share_7d_delay14d``), so shares of the same window and
+        different delays can sit side by side and no name hides its delay."""
+        measure = "lagged_count" if self.measure == "lagged_count" else "fraud_share"
+        base = f"{self.entity}_{measure}_{self.window}"
+        if self.delay_seconds == DEFAULT_LABEL_DELAY_SECONDS:
+            return base
+        return f"{base}_delay{self.delay}"
 
     @property
     def type(self) -> FeatureType:

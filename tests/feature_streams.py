@@ -17,13 +17,16 @@ STEPS_MS = [0, 1, 1_000, 45_000, 300_000, 3_600_000, 6 * 3_600_000, 2 * 86_400_0
 
 
 def wide_registry() -> FeatureRegistry:
-    """The default features plus the measures only other feature sets use (lagged counts)."""
+    """The default features plus what only other feature sets use (lagged counts, delays)."""
     return FeatureRegistry(
         [
             *default_registry().specs,
             FraudShare("merchant", "1d", measure="lagged_count"),
             FraudShare("merchant", "7d", measure="lagged_count"),
             FraudShare("bin", "30d", measure="lagged_count"),
+            # a delay other than the default 7 days (named with its delay)
+            FraudShare("merchant", "1d", delay="2d"),
+            FraudShare("bin", "7d", delay="1d", measure="lagged_count"),
         ]
     )
 

@@ -117,6 +117,8 @@ def test_lagged_count_is_the_fraud_share_denominator() -> None:
             FraudShare("merchant", "1d"),
             FraudShare("merchant", "1d", measure="lagged_count"),
             FraudShare("merchant", "7d", measure="lagged_count"),
+            FraudShare("merchant", "2d", delay="2d"),
+            FraudShare("merchant", "2d", delay="2d", measure="lagged_count"),
         ]
     )
     features = OfflineFeatures(registry, RatesTable.from_mapping()).compute(table, labels)
@@ -125,3 +127,7 @@ def test_lagged_count_is_the_fraud_share_denominator() -> None:
     assert last["merchant_fraud_share_1d"] == 1 / 3
     assert last["merchant_lagged_count_7d"] == 3  # (day -6.75, day 0.25]
     assert features["merchant_lagged_count_1d"].iloc[3] == 0  # day 3: nothing 7 days back
+    # A 2-day delay is in the name, and on day 3 its window (day -1, day 1] holds the
+    # three day-0 payments and the fraud among them, reported on day 1.
+    assert features["merchant_lagged_count_2d_delay2d"].iloc[3] == 3
+    assert features["merchant_fraud_share_2d_delay2d"].iloc[3] == 1 / 3

@@ -19,6 +19,12 @@ def test_names_come_from_specs() -> None:
     assert Velocity("card", "amount_sum", "1h").name == "card_amount_sum_1h"
     assert FraudShare("merchant", "7d").name == "merchant_fraud_share_7d"
     assert FraudShare("bin", "1d", measure="lagged_count").name == "bin_lagged_count_1d"
+    # a delay other than the default week is part of the name; the same delay spelt
+    # differently is the same feature
+    assert FraudShare("merchant", "7d", delay="14d").name == "merchant_fraud_share_7d_delay14d"
+    assert FraudShare("merchant", "7d", delay="168h").name == "merchant_fraud_share_7d"
+    shifted = FraudShare("bin", "1d", delay="2d", measure="lagged_count")
+    assert shifted.name == "bin_lagged_count_1d_delay2d"
     assert parse_window("30d") == 30 * 86400
 
 
