@@ -45,7 +45,6 @@ from bench.handbook_report import (
     PUBLISHED,
     best_published,
     format_table,
-    ours_label,
     summarise,
     write_chart,
     write_metrics,
@@ -187,8 +186,7 @@ def run_handbook(
     predictions = write_predictions(
         out / "predictions.csv", np.concatenate(id_parts), np.concatenate(score_parts)
     )
-    ours_name = ours_label(config.seeds)
-    chart = write_chart(out / "comparison.png", protocol, summary, len(records), ours_name)
+    chart = write_chart(out / "comparison.png", protocol, summary, len(records), config.label)
     seconds["total"] = time.perf_counter() - started
     rounded = {k: round(v, 2) for k, v in seconds.items()}
     best = best_published(protocol)
@@ -220,7 +218,7 @@ def run_handbook(
         protocol=protocol,
         folds=records,
         summary=summary,
-        table=format_table(protocol, summary, records, ours_name),
+        table=format_table(protocol, summary, records, config.label),
         metrics_path=metrics,
         predictions_path=predictions,
         chart_path=chart,

@@ -27,7 +27,6 @@ __all__ = [
     "Published",
     "best_published",
     "format_table",
-    "ours_label",
     "summarise",
     "write_chart",
     "write_metrics",
@@ -41,16 +40,6 @@ METRICS: dict[str, str] = {
     "card_precision_at_100": "CP@100",
 }
 OURS = "riskstream LightGBM (ours)"
-FIXED_SEEDS = (7,)  # the fixed configuration's: its rows carry the plain OURS label
-
-
-def ours_label(seeds: Sequence[int]) -> str:
-    """Our row's name; it says when the run is not the fixed configuration's one seed."""
-    if tuple(seeds) == FIXED_SEEDS:
-        return OURS
-    if len(seeds) == 1:
-        return f"riskstream LightGBM, seed {seeds[0]} (ours)"
-    return f"riskstream LightGBM, mean of {len(seeds)} seeds (ours)"
 
 
 @dataclass(frozen=True, slots=True)

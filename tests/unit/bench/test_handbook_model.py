@@ -51,7 +51,12 @@ def test_the_fixed_configuration_is_one_model_with_seed_7() -> None:
 
 
 @pytest.mark.parametrize(
-    ("seeds", "message"), [((), "at least one seed"), ((7, 1, 7), "seeds repeat: 7, 1, 7")]
+    ("seeds", "message"),
+    [
+        ((), "at least one seed"),
+        ((7, 1, 7), "repeats a seed: 7, 1, 7"),
+        ((7, -1), "non-negative integers: 7, -1"),
+    ],
 )
 def test_a_bad_seed_list_is_refused(seeds: tuple[int, ...], message: str) -> None:
     with pytest.raises(HandbookError, match=message):
