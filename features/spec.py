@@ -86,7 +86,7 @@ def parse_window(text: str) -> int:
 
 Window = str  # a duration string such as "1h"; see parse_window
 # FraudShare's default delay (how late a fraud label arrives); other delays are named.
-DEFAULT_LABEL_DELAY_SECONDS = 7 * 86_400
+DEFAULT_LABEL_DELAY: Window = "7d"
 
 
 def _check_entity(entity: str) -> None:
@@ -196,7 +196,7 @@ class FraudShare:
 
     entity: Literal["merchant", "bin"]
     window: Window
-    delay: Window = "7d"
+    delay: Window = DEFAULT_LABEL_DELAY
     measure: Literal["share", "lagged_count"] = "share"
     seconds: int = field(init=False, compare=False, repr=False)
     delay_seconds: int = field(init=False, compare=False, repr=False)
@@ -218,7 +218,7 @@ class FraudShare:
         different delays can sit side by side and no name hides its delay."""
         measure = "lagged_count" if self.measure == "lagged_count" else "fraud_share"
         base = f"{self.entity}_{measure}_{self.window}"
-        if self.delay_seconds == DEFAULT_LABEL_DELAY_SECONDS:
+        if self.delay_seconds == parse_window(DEFAULT_LABEL_DELAY):
             return base
         return f"{base}_delay{self.delay}"
 
